@@ -1,0 +1,1 @@
+"""Mail edge: outbound SMTP transport and the built-in catcher (inbound comes with the gateway)."""

@@ -1,0 +1,1 @@
+"""Télédossier core: the dossier model, the démarche rules, the stage handlers and persistence."""

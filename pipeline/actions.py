@@ -1,0 +1,58 @@
+"""Agents' actions on a dossier, the same for every channel: web page, e-mail reply, API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pipeline import mail_templates
+from pipeline.context import PipelineContext
+from pipeline.lifecycle import ACTION_LABELS, AGENT_ACTIONS, Action, IllegalTransition
+from pipeline.mail_outbox import queue_mail
+from pipeline.model import Dossier
+from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+
+#: Actions whose effect the citizen learns at once; decisions are told when the dossier closes.
+TOLD_AT_ONCE = frozenset({Action.RECU, Action.COMPLETER})
+
+
+class DossierNotFound(LookupError):
+    """No such dossier in this commune (another commune's dossier is not found either)."""
+
+
+def find_dossier_id(ctx: PipelineContext, commune_id: int, reference: str) -> str:
+    """The id of a commune's dossier by reference; DossierNotFound otherwise."""
+    with ctx.db.transaction() as session:
+        found = session.scalar(select(Dossier.id).where(
+            Dossier.commune_id == commune_id, Dossier.reference == reference))
+    if found is None:
+        raise DossierNotFound(reference)
+    return found
+
+
+def act_on_dossier(
+    ctx: PipelineContext,
+    commune_id: int,
+    reference: str,
+    action: Action,
+    *,
+    actor: str,
+    channel: str,
+    comment: str = "",
+) -> Dossier:
+    """Apply an agent's action; IllegalTransition (with the reason) when not allowed now."""
+    dossier_id = find_dossier_id(ctx, commune_id, reference)
+    with ctx.db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id)
+        if action not in AGENT_ACTIONS:
+            raise IllegalTransition(f"action réservée au traitement automatique : {action}")
+        entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
+                              comment=comment,
+                              issues_attestation=demarche_of(dossier).issues_attestation)
+        if action in TOLD_AT_ONCE:
+            subject, body = mail_templates.status_change(
+                dossier, ACTION_LABELS[action], entry.comment, follow_url(ctx, dossier))
+            queue_mail(session, ctx, cause=entry.id, recipient=dossier.citizen_email,
+                       purpose="status_change", subject=subject, body=body,
+                       sender_name=sender_name(dossier), dossier_id=dossier.id,
+                       commune_id=dossier.commune_id)
+    return dossier

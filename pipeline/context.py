@@ -1,0 +1,40 @@
+"""What every handler needs, handed in by the composition root: the ports and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pipeline.blobs import BlobStore
+from pipeline.clock import Clock, SystemClock
+from pipeline.db import Database
+from pipeline.demarches import Election
+from pipeline.settings import Settings
+
+
+class MailTransport(Protocol):
+    """Hands one finished message to a mail server (or the built-in catcher)."""
+
+    name: str
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Deliver or raise: TemporaryMailError to retry later, PermanentMailError to give up."""
+        ...
+
+
+class TemporaryMailError(Exception):
+    """The mail server could not take the message now (connection error, 4xx)."""
+
+
+class PermanentMailError(Exception):
+    """The mail server refused the message for good (5xx)."""
+
+
+@dataclass
+class PipelineContext:
+    db: Database
+    settings: Settings
+    mail_transport: MailTransport
+    clock: Clock = field(default_factory=SystemClock)
+    blobs: BlobStore = field(default_factory=BlobStore)
+    elections: tuple[Election, ...] = ()

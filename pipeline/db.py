@@ -1,0 +1,123 @@
+"""Database engine and sessions; every stage-change becomes an outbox message before flush."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.model import Dossier, InstallationSetting, OutboxMessage, new_id
+
+#: SQLite waits this long for a lock before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """Build the engine for a database URL; SQLite gets WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN; take the write lock up front so two
+        # writers never deadlock on a lock upgrade.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # BEGIN is issued by the "begin" listener
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", _stage_messages_to_outbox)
+    return factory
+
+
+def _stage_messages_to_outbox(session: Session, _context: Any, _instances: Any) -> None:
+    """Write the message for each dossier whose stage changed, in the same transaction.
+
+    Also notes every outbox message of the transaction, so that it is published at commit.
+    """
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Dossier) and obj.pending_stage_message is not None:
+            stage = obj.pending_stage_message
+            obj.pending_stage_message = None
+            if obj.id is None:
+                obj.id = new_id()
+            session.add(stage_message(obj.id, stage.value, obj.updated_at))
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage):
+            if obj.id is None:
+                obj.id = new_id()
+            session.info.setdefault("outbox_ids", []).append(obj.id)
+
+
+def stage_message(dossier_id: str, stage: str, at: Any) -> OutboxMessage:
+    """The outbox message that runs ``stage`` for a dossier (queue and actor share its name)."""
+    return OutboxMessage(id=new_id(), queue=stage, actor=stage, args=[dossier_id], created_at=at)
+
+
+#: Called with the ids of the outbox messages a transaction wrote, once it has committed.
+OutboxListener = Callable[[list[str]], None]
+
+
+class Database:
+    """The one way to open a transaction; tells the relay what to publish once committed."""
+
+    def __init__(self, engine: Engine, on_outbox: OutboxListener | None = None) -> None:
+        self.engine = engine
+        self.sessions = make_session_factory(engine)
+        self.on_outbox = on_outbox
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Open a session, commit when the block ends, roll back on error."""
+        with self.sessions() as session:
+            with session.begin():
+                yield session
+                session.flush()
+                written = session.info.pop("outbox_ids", [])
+            if written and self.on_outbox is not None:
+                self.on_outbox(written)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def installation_secret(db: Database, key: str = "secret_key") -> str:
+    """Return the installation's secret, generating and storing it the first time."""
+    with db.transaction() as session:
+        found = session.scalar(select(InstallationSetting.value).where(
+            InstallationSetting.key == key))
+        if found:
+            return found
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(InstallationSetting).values(
+            key=key, value=secrets.token_urlsafe(48)).on_conflict_do_nothing())
+    with db.transaction() as session:
+        return session.scalars(select(InstallationSetting.value).where(
+            InstallationSetting.key == key)).one()
+
+
+def upsert_ignore(session: Session, table: Any, **values: Any) -> bool:
+    """Insert a row unless one with the same unique key exists; True when inserted."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)

@@ -1,0 +1,57 @@
+"""Work that failed for good: recorded with its reason, listed and replayed by operators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from pipeline.context import PipelineContext
+from pipeline.lifecycle import Stage
+from pipeline.model import Dossier, FailedWork, OutboxMessage, new_id
+
+STAGE_QUEUES = frozenset(stage.value for stage in Stage)
+
+
+def record_failure(ctx: PipelineContext, *, queue: str, actor: str, args: list[Any],
+                   message_id: str, reason: str, attempts: int) -> int:
+    """Keep a failed message; a failed stage also marks its dossier so the reconciler waits."""
+    now = ctx.clock.now()
+    dossier_id = str(args[0]) if queue in STAGE_QUEUES and args else None
+    with ctx.db.transaction() as session:
+        if dossier_id and session.get(Dossier, dossier_id) is None:
+            dossier_id = None
+        row = FailedWork(queue=queue, actor=actor, args=list(args), message_id=message_id,
+                         dossier_id=dossier_id, reason=reason[-4000:], attempts=attempts,
+                         failed_at=now)
+        session.add(row)
+        if dossier_id:
+            session.execute(update(Dossier).where(Dossier.id == dossier_id,
+                                                  Dossier.stage == queue)
+                            .values(stage_failed_at=now))
+        session.flush()
+        return row.id
+
+
+def list_failed(ctx: PipelineContext, *, include_replayed: bool = False) -> list[FailedWork]:
+    with ctx.db.transaction() as session:
+        query = select(FailedWork).order_by(FailedWork.failed_at.desc())
+        if not include_replayed:
+            query = query.where(FailedWork.replayed_at.is_(None))
+        return list(session.scalars(query))
+
+
+def replay(ctx: PipelineContext, failed_id: int) -> bool:
+    """Send a failed message again; False when it does not exist or was already replayed."""
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        row = session.get(FailedWork, failed_id, with_for_update=True)
+        if row is None or row.replayed_at is not None:
+            return False
+        row.replayed_at = now
+        if row.dossier_id:
+            session.execute(update(Dossier).where(Dossier.id == row.dossier_id)
+                            .values(stage_failed_at=None, stage_nudged_at=now))
+        session.add(OutboxMessage(id=new_id(), queue=row.queue, actor=row.actor,
+                                  args=list(row.args), created_at=now))
+        return True

@@ -1,0 +1,137 @@
+"""The mail outbox: every e-mail is a row first, unique per cause, recipient and purpose.
+
+``queue_mail`` writes the row and its outbox message in the caller's transaction; ``send_mail`` is
+the mail queue's handler. It claims the row, hands the message to the transport, then marks it
+sent. The window in between (server accepted, row not yet marked) is the only place a mail could go
+twice: a claim older than ``mail_claim_timeout_seconds`` is taken again, and the resend carries the
+same ``Message-ID``, fixed by the row, so mail clients and servers recognise it as the same message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
+from pipeline.db import upsert_ignore
+from pipeline.model import Mail, OutboxMessage, new_id
+
+#: After this many failed attempts a mail is marked failed and shown to operators.
+MAX_ATTEMPTS = 12
+MAIL_QUEUE = "mail"
+SEND_ACTOR = "send_mail"
+
+
+def queue_mail(
+    session: Session,
+    ctx: PipelineContext,
+    *,
+    cause: str,
+    recipient: str,
+    purpose: str,
+    subject: str,
+    body: str,
+    sender_name: str,
+    dossier_id: str | None = None,
+    commune_id: int | None = None,
+) -> bool:
+    """Write a mail and its send message unless the same (cause, recipient, purpose) exists."""
+    now = ctx.clock.now()
+    mail_id = new_id()
+    inserted = upsert_ignore(
+        session,
+        Mail,
+        id=mail_id,
+        cause=cause,
+        recipient=recipient.strip(),
+        purpose=purpose,
+        dossier_id=dossier_id,
+        commune_id=commune_id,
+        message_id=f"<{mail_id}@{ctx.settings.mail_domain}>",
+        sender=formataddr((sender_name, f"ne-pas-repondre@{ctx.settings.mail_domain}")),
+        subject=subject,
+        body_text=body,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    if inserted:
+        session.add(OutboxMessage(id=new_id(), queue=MAIL_QUEUE, actor=SEND_ACTOR,
+                                  args=[mail_id], created_at=now))
+    return inserted
+
+
+def build_message(mail: Mail) -> EmailMessage:
+    """The RFC 5322 message of a mail row; the same row always gives the same headers."""
+    message = EmailMessage()
+    message["From"] = mail.sender
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    message["Message-ID"] = mail.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(mail.body_text)
+    return message
+
+
+def send_mail(mail_id: str, ctx: PipelineContext) -> None:
+    """Send one mail once; safe to run twice, and after a crash at any point."""
+    now = ctx.clock.now()
+    stale = now - timedelta(seconds=ctx.settings.mail_claim_timeout_seconds)
+    with ctx.db.transaction() as session:
+        claimed = session.execute(
+            update(Mail)
+            .where(Mail.id == mail_id)
+            .where(or_(Mail.status == "pending",
+                       and_(Mail.status == "sending", Mail.updated_at < stale)))
+            .values(status="sending", attempts=Mail.attempts + 1, updated_at=now)
+        ).rowcount
+        if not claimed:
+            return
+        mail = session.scalars(select(Mail).where(Mail.id == mail_id)).one()
+    envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
+    try:
+        ctx.mail_transport.send(envelope_from, mail.recipient, bytes(build_message(mail)))
+    except TemporaryMailError as error:
+        final = mail.attempts >= MAX_ATTEMPTS
+        _mark(ctx, mail_id, "failed" if final else "pending", error=str(error))
+        if not final:
+            raise  # the broker tries again later, with backoff
+        return
+    except PermanentMailError as error:
+        _mark(ctx, mail_id, "failed", error=str(error))
+        return
+    _mark(ctx, mail_id, "sent", transport=ctx.mail_transport.name, sent_at=ctx.clock.now())
+
+
+def _mark(ctx: PipelineContext, mail_id: str, status: str, *, error: str | None = None,
+          transport: str | None = None, sent_at: datetime | None = None) -> None:
+    values: dict[str, object] = {"status": status, "updated_at": ctx.clock.now()}
+    if error is not None:
+        values["last_error"] = error[:2000]
+    if transport is not None:
+        values["transport"] = transport
+    if sent_at is not None:
+        values["sent_at"] = sent_at
+    with ctx.db.transaction() as session:
+        session.execute(update(Mail).where(Mail.id == mail_id).values(**values))
+
+
+def retry_failed_mail(ctx: PipelineContext, mail_id: str) -> bool:
+    """Put a failed mail back in line (an operator's action); False when it was not failed."""
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        changed = session.execute(
+            update(Mail).where(Mail.id == mail_id, Mail.status == "failed")
+            .values(status="pending", attempts=0, updated_at=now)
+        ).rowcount
+        if changed:
+            session.add(OutboxMessage(id=new_id(), queue=MAIL_QUEUE, actor=SEND_ACTOR,
+                                      args=[mail_id], created_at=now))
+        return bool(changed)

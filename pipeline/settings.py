@@ -1,0 +1,129 @@
+"""Read the installation's settings from the environment into one typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+#: Prefix of every environment variable the application reads.
+PREFIX = "TELEDOSSIER_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the application cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that differs between installations."""
+
+    database_url: str
+    broker_url: str = ""
+    smtp_url: str = ""
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    mail_domain: str = "teledossier.localhost"
+    port: int = 8000
+    var_dir: Path = Path("var")
+    #: Largest attachment a citizen may send, in bytes.
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    #: Largest API request body, in bytes (all attachments together, base64 included).
+    max_request_bytes: int = 40 * 1024 * 1024
+    #: A dossier whose pipeline stage has not moved for this long is sent again.
+    stuck_after_seconds: int = 120
+    #: How often the reconciler looks for stuck dossiers and mails.
+    reconcile_every_seconds: int = 30
+    #: A mail claimed for sending but not marked sent after this long is tried again.
+    mail_claim_timeout_seconds: int = 300
+    worker_threads: int = 8
+    web_threads: int = 16
+    elections_file: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when messages travel inside the process instead of through RabbitMQ."""
+        return not self.broker_url
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build the settings from ``TELEDOSSIER_*`` variables; a bad value raises SettingsError."""
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(PREFIX + name, default).strip()
+
+        var_dir = Path(get("VAR_DIR", "var"))
+        database_url = get("DATABASE_URL") or f"sqlite:///{var_dir / 'teledossier.db'}"
+        _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
+        broker_url = get("BROKER_URL")
+        if broker_url:
+            _check_url("BROKER_URL", broker_url, ("amqp", "amqps"))
+        smtp_url = get("SMTP_URL")
+        if smtp_url:
+            _check_url("SMTP_URL", smtp_url, ("smtp", "smtps", "smtp+starttls"), need_host=True)
+        public_url = get("PUBLIC_URL")
+        port = _int(get, "PORT", 8000, 1, 65535)
+        if public_url:
+            _check_url("PUBLIC_URL", public_url, ("http", "https"), need_host=True)
+        else:
+            public_url = f"http://127.0.0.1:{port}"
+        mail_domain = get("MAIL_DOMAIN", "teledossier.localhost")
+        if not mail_domain or "@" in mail_domain or " " in mail_domain or "." not in mail_domain:
+            raise SettingsError(
+                f"{PREFIX}MAIL_DOMAIN={mail_domain!r} n'est pas un nom de domaine "
+                "(exemple : mairie-demoville.fr)"
+            )
+        elections = get("ELECTIONS_FILE")
+        return cls(
+            database_url=database_url,
+            broker_url=broker_url,
+            smtp_url=smtp_url,
+            secret_key=get("SECRET_KEY"),
+            public_url=public_url.rstrip("/"),
+            mail_domain=mail_domain.lower(),
+            port=port,
+            var_dir=var_dir,
+            max_attachment_bytes=_int(get, "MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, 1024),
+            max_request_bytes=_int(get, "MAX_REQUEST_BYTES", 40 * 1024 * 1024, 1024),
+            stuck_after_seconds=_int(get, "STUCK_AFTER_SECONDS", 120, 1),
+            reconcile_every_seconds=_int(get, "RECONCILE_EVERY_SECONDS", 30, 1),
+            mail_claim_timeout_seconds=_int(get, "MAIL_CLAIM_TIMEOUT_SECONDS", 300, 1),
+            worker_threads=_int(get, "WORKER_THREADS", 8, 1, 256),
+            web_threads=_int(get, "WEB_THREADS", 16, 1, 256),
+            elections_file=Path(elections) if elections else None,
+        )
+
+
+def _int(get, name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r} doit être un nombre entier") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"entre {low} et {high}" if high is not None else f"au moins {low}"
+        raise SettingsError(f"{PREFIX}{name}={raw!r} doit être {bounds}")
+    return value
+
+
+def _check_url(name: str, url: str, schemes: tuple[str, ...], need_host: bool = False) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as error:
+        raise SettingsError(f"{PREFIX}{name}: adresse illisible ({error})") from error
+    if parts.scheme not in schemes:
+        raise SettingsError(
+            f"{PREFIX}{name}={url!r} : le schéma doit être l'un de {', '.join(schemes)}"
+        )
+    if need_host and not parts.hostname:
+        raise SettingsError(f"{PREFIX}{name}={url!r} : il manque le nom d'hôte")

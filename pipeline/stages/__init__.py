@@ -1,0 +1,1 @@
+"""One module per pipeline stage; ``pipeline.flow`` routes messages to them."""

@@ -1,0 +1,135 @@
+"""Intake stage: take a dossier in (store it, give its reference) and acknowledge the citizen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline import mail_templates
+from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
+from pipeline.context import PipelineContext
+from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
+from pipeline.lifecycle import Stage
+from pipeline.mail_outbox import queue_mail
+from pipeline.model import Attachment, Commune, Dossier, new_id
+from pipeline.references import NATIONAL_PATTERN, new_reference
+from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+
+#: A fresh reference collides once in about a trillion; a few tries are plenty.
+REFERENCE_TRIES = 5
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A request as it arrives from the web form, the API or the national flux."""
+
+    demarche: str
+    data: dict[str, Any]
+    attachments: list[IncomingAttachment] = field(default_factory=list)
+    channel: str = "api"
+    actor: str = "citizen"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    dossier_id: str
+    reference: str
+    #: False when the same national dossier had already been taken in (a partner's retry).
+    created: bool
+
+
+def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission) -> Receipt:
+    """Check and store a new dossier with its attachments; raise InvalidDossier on bad input."""
+    demarche = DEMARCHES.get(submission.demarche)
+    if demarche is None:
+        raise InvalidDossier([FieldError(
+            "demarche", f"démarche inconnue « {submission.demarche} » (attendu : "
+                        f"{' ou '.join(DEMARCHES)})")])
+    data = demarche.normalize(submission.data)
+    checked = _check_attachments(ctx, submission.attachments, demarche.attachment_kinds)
+    national = str(data.get("Formalite", {}).get("Identifiant", "")).strip().upper()
+    national_number = national if NATIONAL_PATTERN.match(national) else None
+    for _ in range(REFERENCE_TRIES):
+        try:
+            return _store(ctx, commune_id, submission, demarche.id, data, checked,
+                          national_number)
+        except IntegrityError:
+            if national_number and (known := _known(ctx, commune_id, national_number)):
+                return known
+            continue  # the reference was taken: draw another
+    raise RuntimeError("no free reference after several draws")
+
+
+def _check_attachments(
+    ctx: PipelineContext, attachments: list[IncomingAttachment], kinds: frozenset[str]
+) -> list[tuple[IncomingAttachment, str]]:
+    errors: list[FieldError] = []
+    checked = []
+    for index, attachment in enumerate(attachments):
+        media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
+                                             f"attachments[{index}]")
+        if error:
+            errors.append(error)
+        else:
+            checked.append((attachment, media_type))
+    if errors:
+        raise InvalidDossier(errors)
+    return checked
+
+
+def _known(ctx: PipelineContext, commune_id: int, national_number: str) -> Receipt | None:
+    with ctx.db.transaction() as session:
+        return _find_national(session, commune_id, national_number)
+
+
+def _find_national(session: Session, commune_id: int, national_number: str) -> Receipt | None:
+    found = session.execute(select(Dossier.id, Dossier.reference).where(
+        Dossier.commune_id == commune_id, Dossier.national_number == national_number)).first()
+    return Receipt(found.id, found.reference, created=False) if found else None
+
+
+def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarche_id: str,
+           data: dict[str, Any], checked: list[tuple[IncomingAttachment, str]],
+           national_number: str | None) -> Receipt:
+    demarche = DEMARCHES[demarche_id]
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        if national_number and (known := _find_national(session, commune_id, national_number)):
+            return known
+        commune = session.get(Commune, commune_id)
+        if commune is None:
+            raise InvalidDossier([FieldError("commune", "commune inconnue")])
+        dossier = Dossier(
+            id=new_id(), reference=new_reference(), national_number=national_number,
+            commune=commune, demarche=demarche_id, data=data, channel=submission.channel,
+            citizen_email=demarche.citizen_email(data), citizen_name=demarche.citizen_name(data),
+            updated_at=now,
+        )
+        dossier.start(at=now, actor=submission.actor, channel=submission.channel)
+        for attachment, media_type in checked:
+            digest = ctx.blobs.put(session, attachment.content, now)
+            dossier.attachments.append(Attachment(
+                kind=attachment.kind, media_type=media_type, size=len(attachment.content),
+                filename=safe_filename(attachment.filename, f"{attachment.kind}"),
+                sha256=digest, created_at=now))
+        session.add(dossier)
+    return Receipt(dossier.id, dossier.reference, created=True)
+
+
+def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
+    """Mail the citizen the reference (once), then hand the dossier to validation."""
+    with ctx.db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id)
+        if dossier.stage != Stage.INTAKE:
+            return
+        subject, body = mail_templates.acknowledgement(dossier, demarche_of(dossier),
+                                                       follow_url(ctx, dossier))
+        queue_mail(session, ctx, cause=dossier.history[0].id, recipient=dossier.citizen_email,
+                   purpose="acknowledgement", subject=subject, body=body,
+                   sender_name=sender_name(dossier), dossier_id=dossier.id,
+                   commune_id=dossier.commune_id)
+        dossier.advance(Stage.INTAKE, Stage.VALIDATION, ctx.clock.now())

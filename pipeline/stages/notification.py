@@ -1,0 +1,25 @@
+"""Agent notification stage: tell the commune's service that a dossier awaits them."""
+
+from __future__ import annotations
+
+from pipeline import mail_templates
+from pipeline.context import PipelineContext
+from pipeline.lifecycle import Stage
+from pipeline.mail_outbox import queue_mail
+from pipeline.stages.common import agent_url, demarche_of, lock_dossier, sender_name
+
+
+def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
+    """Queue the notification to the commune's service mailbox, once per transmission."""
+    with ctx.db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id)
+        if dossier.stage != Stage.NOTIFICATION:
+            return
+        transmitted = dossier.history[-1]  # the VALIDATED step that started this stage
+        subject, body = mail_templates.agent_notification(
+            dossier, demarche_of(dossier), agent_url(ctx, dossier))
+        queue_mail(session, ctx, cause=transmitted.id, recipient=dossier.commune.agents_email,
+                   purpose="agent_notification", subject=subject, body=body,
+                   sender_name="Suivi des démarches en ligne", dossier_id=dossier.id,
+                   commune_id=dossier.commune_id)
+        dossier.advance(Stage.NOTIFICATION, None, ctx.clock.now())

@@ -1,0 +1,47 @@
+"""Validation stage: apply the démarche's rules; transmit to the agents or ask the citizen."""
+
+from __future__ import annotations
+
+from pipeline import mail_templates
+from pipeline.clock import paris_today
+from pipeline.context import PipelineContext
+from pipeline.demarches import AttachmentInfo, ValidationContext
+from pipeline.lifecycle import Action, Stage
+from pipeline.mail_outbox import queue_mail
+from pipeline.model import Dossier
+from pipeline.routing import commune_codes
+from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+
+
+def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
+    """Check the dossier; complete → transmitted, otherwise → incomplete with reasons."""
+    with ctx.db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id)
+        if dossier.stage != Stage.VALIDATION:
+            return  # already done by an earlier run
+        demarche = demarche_of(dossier)
+        rules = ValidationContext(
+            today=paris_today(ctx.clock),
+            commune_insee=dossier.commune.insee,
+            commune_codes=commune_codes(session, dossier.commune),
+            elections=ctx.elections,
+            rco_requires_proof_of_address=dossier.commune.rco_requires_proof_of_address,
+        )
+        report = demarche.validate(dossier.data, _attachment_infos(dossier), rules)
+        dossier.report = report.as_json()
+        now = ctx.clock.now()
+        if report.complete:
+            dossier.apply(Action.VALIDATED, at=now, actor="system", channel="pipeline")
+            return
+        entry = dossier.apply(Action.FOUND_INCOMPLETE, at=now, actor="system",
+                              channel="pipeline", comment="\n".join(report.missing))
+        subject, body = mail_templates.incomplete(dossier, report.missing,
+                                                  follow_url(ctx, dossier))
+        queue_mail(session, ctx, cause=entry.id, recipient=dossier.citizen_email,
+                   purpose="incomplete", subject=subject, body=body,
+                   sender_name=sender_name(dossier), dossier_id=dossier.id,
+                   commune_id=dossier.commune_id)
+
+
+def _attachment_infos(dossier: Dossier) -> list[AttachmentInfo]:
+    return [AttachmentInfo(a.kind, a.filename, a.media_type, a.size) for a in dossier.attachments]

@@ -1,0 +1,1 @@
+"""Télédossier's entry points: the composition root and the ``teledossier`` command."""

@@ -1,0 +1,76 @@
+"""The composition root: the one place that wires concrete adapters into the core's ports."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import dramatiq
+
+from mail_gateway.transport import build_transport
+from pipeline.clock import Clock, SystemClock
+from pipeline.context import MailTransport, PipelineContext
+from pipeline.db import Database, installation_secret, make_engine
+from pipeline.elections import load_elections
+from pipeline.settings import Settings
+from workers.actors import declare_actors
+from workers.broker import build_broker
+from workers.reconciler import ReconcilerLoop
+from workers.relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs, built from the settings; ``start_*`` and ``stop`` drive it."""
+
+    ctx: PipelineContext
+    broker: dramatiq.Broker
+    relay: Relay
+    secret_key: str
+    worker: dramatiq.Worker | None = None
+    reconciler: ReconcilerLoop | None = None
+    started: list[str] = field(default_factory=list)
+
+    def start_relay(self) -> None:
+        self.relay.start()
+        self.started.append("relay")
+
+    def start_worker(self) -> None:
+        """Consume every stage queue, and run the reconciler; safe in many processes at once."""
+        self.worker = dramatiq.Worker(self.broker, worker_threads=self.ctx.settings.worker_threads,
+                                      worker_timeout=500)
+        self.worker.start()
+        self.reconciler = ReconcilerLoop(self.ctx)
+        self.reconciler.start()
+        self.started.append("worker")
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=30_000)
+        if self.reconciler is not None:
+            self.reconciler.stop()
+        if "relay" in self.started:
+            self.relay.stop()
+        self.broker.close()
+        self.ctx.db.dispose()
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None,
+                  mail_transport: MailTransport | None = None) -> Runtime:
+    pool = settings.worker_threads + settings.web_threads + 4
+    db = Database(make_engine(settings.database_url, pool_size=pool))
+    ctx = PipelineContext(
+        db=db,
+        settings=settings,
+        mail_transport=mail_transport or build_transport(settings.smtp_url),
+        clock=clock or SystemClock(),
+        elections=load_elections(settings.elections_file),
+    )
+    broker = build_broker(ctx)
+    declare_actors(broker, ctx)
+    relay = Relay(ctx, broker)
+    db.on_outbox = relay.notify
+    secret = settings.secret_key or installation_secret(db)
+    return Runtime(ctx=ctx, broker=broker, relay=relay, secret_key=secret)

@@ -1,0 +1,318 @@
+"""The ``teledossier`` command: run the processes, set up communes, look at the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Configuration invalide : {error}", file=sys.stderr)
+        return 2
+    try:
+        return args.run(settings, args) or 0
+    except (SettingsError, ValueError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="teledossier", description=(
+        "Télédossier : recensement citoyen et inscription sur les listes électorales."))
+    sub = parser.add_subparsers(metavar="COMMANDE")
+
+    def command(name: str, run: Callable[..., int | None], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(run=run)
+        return p
+
+    up = command("up", cmd_up, "tout dans un seul processus : web, workers, relais (démonstration)")
+    up.add_argument("--host", default="127.0.0.1")
+    web = command("web", cmd_web, "le serveur web (pages et API)")
+    web.add_argument("--host", default="127.0.0.1")
+    command("worker", cmd_worker, "les workers des étapes, le relais et le réconciliateur")
+    command("migrate", cmd_migrate, "mettre la base de données au schéma courant")
+
+    commune = sub.add_parser("commune", help="gérer les communes").add_subparsers(metavar="ACTION")
+    create = commune.add_parser("create", help="créer une commune")
+    create.set_defaults(run=cmd_commune_create)
+    create.add_argument("--insee", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--agents-email", required=True)
+    create.add_argument("--alias", action="append", default=[],
+                        help="ancien code INSEE rattaché à la commune (répétable)")
+
+    token = sub.add_parser("token", help="jetons d'API").add_subparsers(metavar="ACTION")
+    tcreate = token.add_parser("create", help="créer un jeton (affiché seul sur la sortie)")
+    tcreate.set_defaults(run=cmd_token_create)
+    tcreate.add_argument("--commune", required=True, help="code INSEE")
+    tcreate.add_argument("--scope", action="append", choices=["submit", "decide"])
+    tcreate.add_argument("--label", default="")
+
+    user = sub.add_parser("user", help="comptes").add_subparsers(metavar="ACTION")
+    ucreate = user.add_parser("create", help="créer un compte")
+    ucreate.set_defaults(run=cmd_user_create)
+    ucreate.add_argument("--role", required=True, choices=["admin", "agent", "operator"])
+    ucreate.add_argument("--commune", help="code INSEE (admin et agent)")
+    ucreate.add_argument("--email", required=True)
+
+    status = command("status", cmd_status, "état du pipeline : dossiers, files, échecs")
+    status.add_argument("--json", action="store_true")
+
+    failed = sub.add_parser("failed", help="travail en échec").add_subparsers(metavar="ACTION")
+    flist = failed.add_parser("list", help="lister le travail en échec")
+    flist.set_defaults(run=cmd_failed_list)
+    freplay = failed.add_parser("replay", help="rejouer un travail en échec")
+    freplay.set_defaults(run=cmd_failed_replay)
+    freplay.add_argument("ids", nargs="*", type=int)
+    freplay.add_argument("--all", action="store_true")
+
+    bench = command("bench", cmd_bench, "mesurer le débit (voir bench/README.md)")
+    bench.add_argument("--mode", required=True, choices=["pipeline", "baseline"])
+    bench.add_argument("--dossiers", type=int, default=500)
+    bench.add_argument("--clients", type=int, default=16)
+    bench.add_argument("--workers", type=int, default=2, help="processus workers (pipeline)")
+    return parser
+
+
+def _runtime(settings: Settings) -> Any:
+    from teledossier.bootstrap import build_runtime
+
+    return build_runtime(settings)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1):
+        pass
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("Base de données à jour.")
+    return 0
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.demo import seed_demo_if_empty
+    from pipeline.migrate import upgrade
+    from teledossier.server import start_server
+    from web_minimal import create_app
+
+    upgrade(settings.database_url)
+    runtime = _runtime(settings)
+    logins = seed_demo_if_empty(runtime.ctx)
+    runtime.start_relay()
+    runtime.start_worker()
+    server = start_server(create_app(runtime), args.host, settings.port, settings.web_threads)
+    _print_welcome(settings, server.port, logins)
+    try:
+        _wait_for_signal()
+    finally:
+        server.close()
+        runtime.stop()
+    return 0
+
+
+def _print_welcome(settings: Settings, port: int, logins: Any) -> None:
+    print(f"\nTélédossier est prêt : http://127.0.0.1:{port}", flush=True)
+    print(f"  base de données : {settings.database_url}")
+    print(f"  messagerie : {settings.broker_url or 'intégrée au processus'}")
+    print(f"  courriels : {settings.smtp_url or 'gardés dans la base (pas de relais SMTP)'}")
+    if logins is not None:
+        print("\nCommune de démonstration « Démoville » (INSEE 99999) créée :")
+        print(f"  administrateur : {logins.admin_email} / {logins.admin_password}")
+        print(f"  agent          : {logins.agent_email} / {logins.agent_password}")
+        print(f"  jeton d'API    : {logins.api_token}")
+        print("  (notez-les : ils ne seront plus affichés)")
+    print("\nArrêt : Ctrl+C\n", flush=True)
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from teledossier.server import start_server
+    from web_minimal import create_app
+
+    runtime = _runtime(settings)
+    runtime.start_relay()
+    server = start_server(create_app(runtime), args.host, settings.port, settings.web_threads)
+    print(f"Serveur web : http://{args.host}:{server.port}", flush=True)
+    try:
+        _wait_for_signal()
+    finally:
+        server.close()
+        runtime.stop()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = _runtime(settings)
+    runtime.start_relay()
+    runtime.start_worker()
+    print(f"Worker démarré ({settings.worker_threads} fils).", flush=True)
+    try:
+        _wait_for_signal()
+    finally:
+        runtime.stop()
+    return 0
+
+
+def cmd_commune_create(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import create_commune
+
+    runtime = _runtime(settings)
+    try:
+        commune = create_commune(runtime.ctx, insee=args.insee, name=args.name,
+                                 agents_email=args.agents_email, aliases=tuple(args.alias))
+    finally:
+        runtime.stop()
+    print(f"Commune {commune.insee} « {commune.name} » créée.")
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import issue_token
+    from pipeline.tokens import SCOPES
+
+    runtime = _runtime(settings)
+    try:
+        token = issue_token(runtime.ctx, args.commune, tuple(args.scope or SCOPES), args.label)
+    finally:
+        runtime.stop()
+    print(token)
+    return 0
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.accounts import create_user
+
+    runtime = _runtime(settings)
+    try:
+        user, password = create_user(runtime.ctx, email=args.email, role=args.role,
+                                     commune_insee=args.commune)
+    finally:
+        runtime.stop()
+    print(f"Compte {user.role} créé : {user.email}")
+    print(f"Mot de passe : {password}")
+    return 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.status import gather_status
+
+    runtime = _runtime(settings)
+    try:
+        report = gather_status(runtime.ctx)
+    finally:
+        runtime.stop()
+    queues: list[Any] = []
+    queue_error = None
+    if settings.broker_url:
+        from workers.inspect import queue_depths
+
+        try:
+            queues = queue_depths(settings.broker_url)
+        except Exception as error:
+            queue_error = str(error) or type(error).__name__
+    if args.json:
+        print(json.dumps({
+            "dossiers_by_status": report.dossiers_by_status,
+            "dossiers_by_stage": report.dossiers_by_stage,
+            "outbox_backlog": report.outbox_backlog,
+            "failed_work": report.failed_work,
+            "mails_by_status": report.mails_by_status,
+            "oldest_stuck": [{"reference": s.reference, "stage": s.stage,
+                              "since": s.since.isoformat(), "failed": s.failed}
+                             for s in report.oldest_stuck],
+            "queues": [q.__dict__ for q in queues],
+            "queues_error": queue_error,
+        }, ensure_ascii=False, indent=2))
+        return 0
+    print("Dossiers par état :")
+    for status, count in sorted(report.dossiers_by_status.items()):
+        print(f"  {status:<12} {count}")
+    print("Dossiers en cours de traitement automatique :")
+    for stage, count in sorted(report.dossiers_by_stage.items()):
+        print(f"  {stage:<12} {count}")
+    print(f"Messages en attente de publication (outbox) : {report.outbox_backlog}")
+    print(f"Travail en échec à rejouer : {report.failed_work}")
+    print("Courriels : " + (", ".join(f"{k} {v}" for k, v in sorted(
+        report.mails_by_status.items())) or "aucun"))
+    if report.oldest_stuck:
+        print("Dossiers bloqués les plus anciens :")
+        for stuck in report.oldest_stuck:
+            mark = " (échec)" if stuck.failed else ""
+            print(f"  {stuck.reference} étape {stuck.stage} depuis {stuck.since:%d/%m/%Y %H:%M}"
+                  f"{mark}")
+    if settings.broker_url:
+        print("Files RabbitMQ (prêts / consommateurs / en attente de nouvel essai / morts) :")
+        if queue_error:
+            print(f"  injoignable : {queue_error}")
+        for q in queues:
+            print(f"  {q.queue:<12} {q.messages:>6} {q.consumers:>4} {q.delayed:>6} {q.dead:>6}")
+    return 0
+
+
+def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.failed_work import list_failed
+
+    runtime = _runtime(settings)
+    try:
+        rows = list_failed(runtime.ctx)
+    finally:
+        runtime.stop()
+    if not rows:
+        print("Aucun travail en échec.")
+    for row in rows:
+        reason = row.reason.strip().splitlines()[-1] if row.reason.strip() else ""
+        print(f"{row.id:>6}  {row.failed_at:%d/%m/%Y %H:%M}  {row.queue:<12} "
+              f"{','.join(map(str, row.args))}  {reason}")
+    return 0
+
+
+def cmd_failed_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.failed_work import list_failed, replay
+
+    runtime = _runtime(settings)
+    try:
+        ids = [row.id for row in list_failed(runtime.ctx)] if args.all else args.ids
+        if not ids:
+            print("Rien à rejouer (donnez des numéros ou --all).")
+            return 1
+        done = [i for i in ids if replay(runtime.ctx, i)]
+    finally:
+        runtime.stop()
+    print(f"{len(done)} travail(s) rejoué(s) sur {len(ids)}.")
+    return 0 if len(done) == len(ids) else 1
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.pipeline import run_bench
+
+    return run_bench(settings, mode=args.mode, dossiers=args.dossiers, clients=args.clients,
+                     workers=args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dramatiq edge: the broker, one actor per stage, the outbox relay and the reconciler loop."""
