@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 import threading
@@ -74,10 +75,8 @@ class SmtpTransport:
         connection = getattr(self.local, "connection", None)
         self.local.connection = None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:
-                pass
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 from sqlalchemy import and_, or_, select, update
@@ -97,7 +98,8 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
         mail = session.scalars(select(Mail).where(Mail.id == mail_id)).one()
     envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
     try:
-        ctx.mail_transport.send(envelope_from, mail.recipient, bytes(build_message(mail)))
+        wire = build_message(mail).as_bytes(policy=SMTP)  # CRLF line ends, as SMTP requires
+        ctx.mail_transport.send(envelope_from, mail.recipient, wire)
     except TemporaryMailError as error:
         final = mail.attempts >= MAX_ATTEMPTS
         _mark(ctx, mail_id, "failed" if final else "pending", error=str(error))

@@ -66,7 +66,8 @@ def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str) -
         lines.append(f"Motif de refus préparé : {report['refusal_motive']}")
     if dossier.attachments:
         lines += ["", "Pièces jointes :"]
-        lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)" for a in dossier.attachments]
+        lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)"
+                  for a in dossier.attachments]
     lines += ["", "Cordialement,", "L'équipe « Suivi des démarches en ligne »"]
     return subject, "\n".join(lines)
 

@@ -20,8 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # pika logs every failed reconnection at ERROR; the relay and the workers report outages.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

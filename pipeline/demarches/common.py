@@ -27,10 +27,18 @@ ANY = "any"
 ABSENT_WORDS = frozenset({"", "null", "none"})
 
 ADDRESS = dict.fromkeys(
-    (
-        "PointDeRemise", "Complement", "NumeroVoie", "Extension", "TypeVoie", "NomVoie",
-        "LieuDit", "CodePostal", "Localite", "CodeINSEE",
-    ),
+    [
+        "PointDeRemise",
+        "Complement",
+        "NumeroVoie",
+        "Extension",
+        "TypeVoie",
+        "NomVoie",
+        "LieuDit",
+        "CodePostal",
+        "Localite",
+        "CodeINSEE",
+    ],
     TEXT,
 )
 LIEU_NAISSANCE = {"Code": TEXT, "Nom": TEXT}
@@ -44,10 +52,18 @@ FORMALITE = {
 }
 PERSONNE = {
     **dict.fromkeys(
-        (
-            "Civilite", "Sexe", "NomFamille", "NomUsage", "PrenomUsuel", "Prenom",
-            "DateNaissance", "PaysNaissance", "Nationalite", "CodeINSEENaissance",
-        ),
+        [
+            "Civilite",
+            "Sexe",
+            "NomFamille",
+            "NomUsage",
+            "PrenomUsuel",
+            "Prenom",
+            "DateNaissance",
+            "PaysNaissance",
+            "Nationalite",
+            "CodeINSEENaissance",
+        ],
         TEXT,
     ),
     "LieuNaissance": LIEU_NAISSANCE,
@@ -63,15 +79,21 @@ PERSONNE = {
 }
 FILIATION = {
     **dict.fromkeys(
-        (
-            "NomFamille", "PrenomUsuel", "Prenom", "DateNaissance", "PaysNaissance",
-            "Nationalite", "CodeINSEENaissance",
-        ),
+        [
+            "NomFamille",
+            "PrenomUsuel",
+            "Prenom",
+            "DateNaissance",
+            "PaysNaissance",
+            "Nationalite",
+            "CodeINSEENaissance",
+        ],
         TEXT,
     ),
     "LieuNaissance": LIEU_NAISSANCE,
 }
 
+WEDNESDAY = 2  # date.weekday()
 DATE_PATTERN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: INSEE commune code: 5 digits, or 2A/2B (Corsica) and 3 digits.
 INSEE_PATTERN = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
@@ -333,7 +355,7 @@ def clean_email(uri: str) -> str | None:
     """Return ``uri`` as an e-mail address (no ``mailto:``, domain lower-cased), or None."""
     address = uri.strip()
     if address.lower().startswith("mailto:"):
-        address = address[len("mailto:"):].strip()
+        address = address.split(":", 1)[1].strip()
     if len(address) > 254 or not EMAIL_PATTERN.match(address):
         return None
     local, domain = address.rsplit("@", 1)
@@ -398,7 +420,8 @@ def nth_weekday_before(day: date, weekday: int, n: int) -> date:
 
 
 def sixth_wednesday_before(day: date) -> date:
-    return nth_weekday_before(day, 2, 6)
+    """Return the 6th Wednesday before ``day``: online electoral requests close on it."""
+    return nth_weekday_before(day, WEDNESDAY, 6)
 
 
 # --- Shared validation pieces -------------------------------------------------------------

@@ -45,17 +45,38 @@ from pipeline.demarches.base import (
 MAJORITY_AGE = 18
 #: ISO 3166 alpha-3 codes of the EU member states (as of 2026), France included.
 EU_MEMBER_STATES = frozenset(
-    {
-        "AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GRC", "HRV",
-        "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN",
+    [
+        "AUT",
+        "BEL",
+        "BGR",
+        "CYP",
+        "CZE",
+        "DEU",
+        "DNK",
+        "ESP",
+        "EST",
+        "FIN",
+        "FRA",
+        "GRC",
+        "HRV",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LTU",
+        "LUX",
+        "LVA",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
         "SWE",
-    }
+    ]
 )
 #: The only elections the complementary lists (EU citizens) are used for.
 COMPLEMENTARY_LIST_TYPES = frozenset({"municipales", "europeennes"})
-#: Online requests close on the 6th Wednesday before the first round unless an election says
-#: otherwise (``Election.online_deadline``).
-ONLINE_DEADLINE_WEEKS = 6
 #: Late exceptions (Code électoral, L30) are accepted until this many days before the vote.
 LATE_LIMIT_DAYS = 10
 #: Late-exception reasons the online form offers, with their French wording.
@@ -66,9 +87,7 @@ LATE_REASONS = {
     "RECOUVREMENT_DROITS": "recouvrement du droit de vote",
 }
 #: Ties to the commune (one is enough).
-MOTIFS = frozenset(
-    {"DOMICILE", "RESIDENCE", "CONTRIBUABLE", "GERANT", "FONCTIONNAIRE", "PARENT"}
-)
+MOTIFS = frozenset({"DOMICILE", "RESIDENCE", "CONTRIBUABLE", "GERANT", "FONCTIONNAIRE", "PARENT"})
 #: Ties under which the declared domicile must be in the commune.
 DOMICILE_MOTIFS = frozenset({"DOMICILE", "RESIDENCE", "PARENT"})
 DEFAULT_MOTIF = "DOMICILE"
@@ -205,10 +224,13 @@ def target_election(data: dict[str, Any], ctx: ValidationContext) -> Election | 
 
 
 def online_deadline(election: Election) -> date:
-    """Return the last day an online request is in time for ``election`` (that day included)."""
+    """Return the last day an online request is in time for ``election`` (that day included).
+
+    By default the 6th Wednesday before the first round; an election may set its own.
+    """
     if election.online_deadline is not None:
         return election.online_deadline
-    return common.nth_weekday_before(election.first_round, 2, ONLINE_DEADLINE_WEEKS)
+    return common.sixth_wednesday_before(election.first_round)
 
 
 def late_limit(election: Election) -> date:
@@ -217,7 +239,9 @@ def late_limit(election: Election) -> date:
 
 
 def _describe(election: Election) -> str:
-    return election.label or f"scrutin du {common.format_date(election.first_round)}"
+    """Return "scrutin du 15/03/2026 (municipales 2026)", to follow "le" or "du"."""
+    described = f"scrutin du {common.format_date(election.first_round)}"
+    return f"{described} ({election.label})" if election.label else described
 
 
 def _check_age(

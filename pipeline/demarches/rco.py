@@ -112,7 +112,7 @@ def _check_age(
         message = (
             f"Recensement tardif (régularisation) : la période normale s'est terminée le "
             f"{common.format_date(window_end)} ; recevable jusqu'à la veille des {END_AGE} ans "
-            f"({common.format_date(limit)})."
+            f"({END_AGE} ans le {common.format_date(limit)})."
         )
         flags.append(Flag("regularisation", message))
         return True

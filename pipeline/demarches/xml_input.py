@@ -21,10 +21,18 @@ from pipeline.demarches.rco import RCO
 KNOWN_ROOTS = (RCO.id, ILE.id)
 #: Children of the root that carry nothing for the commune (the national file puts it first).
 IGNORED = frozenset({"Convention"})
-#: Any declaration of a DTD or entity, in any ASCII-compatible encoding.
-DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+#: Any declaration of a DTD or entity.
+DECLARATION = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+#: How the bytes are read for that search: ASCII-compatible encodings, and the wide ones when
+#: the content has NUL bytes (UTF-16 and UTF-32, either byte order).
+NARROW = ("latin-1",)
+WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 FIELD = "dossier"
+DECLARATION_REFUSED = (
+    "Le fichier XML contient une déclaration DOCTYPE ou ENTITY, refusée par sécurité : "
+    "envoyez le dossier sans DTD ni entités."
+)
 
 
 def parse_dossier_xml(content: bytes, max_bytes: int = 2_000_000) -> tuple[str, dict[str, Any]]:
@@ -36,7 +44,7 @@ def parse_dossier_xml(content: bytes, max_bytes: int = 2_000_000) -> tuple[str, 
             f"Le fichier XML du dossier est trop volumineux ({_size(len(content))} ; "
             f"maximum {_size(max_bytes)})."
         )
-    if DECLARATION.search(content):
+    if _declares_dtd(content):
         _refuse(DECLARATION_REFUSED)
     root = _parse(content)
     name = etree.QName(root).localname
@@ -49,10 +57,9 @@ def parse_dossier_xml(content: bytes, max_bytes: int = 2_000_000) -> tuple[str, 
     return name, data if isinstance(data, dict) else {}
 
 
-DECLARATION_REFUSED = (
-    "Le fichier XML contient une déclaration DOCTYPE ou ENTITY, refusée par sécurité : "
-    "envoyez le dossier sans DTD ni entités."
-)
+def _declares_dtd(content: bytes) -> bool:
+    encodings = NARROW + WIDE if b"\x00" in content else NARROW
+    return any(DECLARATION.search(content.decode(e, errors="ignore")) for e in encodings)
 
 
 def _parser() -> etree.XMLParser:
@@ -78,7 +85,7 @@ def _parse(content: bytes) -> etree._Element:
             "et correctement encodé."
         )
         raise InvalidDossier([FieldError(FIELD, message)]) from error
-    # The byte scan misses declarations in encodings such as UTF-16: check what was parsed.
+    # In case an encoding slipped past the scan (EBCDIC...), check what was parsed too.
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         _refuse(DECLARATION_REFUSED)

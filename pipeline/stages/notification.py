@@ -6,7 +6,7 @@ from pipeline import mail_templates
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
-from pipeline.stages.common import agent_url, demarche_of, lock_dossier, sender_name
+from pipeline.stages.common import agent_url, demarche_of, lock_dossier
 
 
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from pipeline.demarches import DEMARCHES, RCO, AttachmentInfo, InvalidDossier, ValidationContext
 from pipeline.demarches.common import (
+    BAD_POSTCODE,
+    FUTURE_BIRTH,
     age_on,
     anniversary,
     last_day_of_month_after,
@@ -85,7 +87,10 @@ def test_rco_is_registered_under_its_national_identifier() -> None:
     assert RCO.title == "Démarche d'inscription à la journée d'appel de préparation à la défense"
     assert RCO.issues_attestation is True
     assert RCO.attachment_kinds == {
-        "justificatif_identite", "livret_famille", "justificatif_domicile", "carte_invalidite"
+        "justificatif_identite",
+        "livret_famille",
+        "justificatif_domicile",
+        "carte_invalidite",
     }
 
 
@@ -116,8 +121,14 @@ def test_empty_null_and_none_values_are_absent() -> None:
     data["FiliationPere"] = {"NomFamille": "", "LieuNaissance": [{"Code": "", "Nom": ""}]}
     data["Formalite"]["FormaliteMotifCode"] = [""]
     out = RCO.normalize(data, today=TODAY)
-    for key in ("NomUsage", "Prenom", "Nationalite", "CodeINSEENaissance", "AdresseResidence",
-                "SituationFamille"):
+    for key in (
+        "NomUsage",
+        "Prenom",
+        "Nationalite",
+        "CodeINSEENaissance",
+        "AdresseResidence",
+        "SituationFamille",
+    ):
         assert key not in out["Personne"]
     assert "FiliationPere" not in out
     assert "FormaliteMotifCode" not in out["Formalite"]
@@ -183,8 +194,17 @@ def test_dossier_without_person_is_refused_for_its_missing_email() -> None:
     assert "Personne.MethodeContact" in errors_of({"Formalite": {"Identifiant": "X"}})
 
 
-@pytest.mark.parametrize("uri", ["lucas.martin", "lucas@", "@example.fr", "a b@example.fr",
-                                 "lucas@example", "lucas@@example.fr"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "lucas.martin",
+        "lucas@",
+        "@example.fr",
+        "a b@example.fr",
+        "lucas@example",
+        "lucas@@example.fr",
+    ],
+)
 def test_implausible_email_is_refused(uri: str) -> None:
     errors = errors_of(dossier(MethodeContact=[{"URI": uri, "CanalCode": "EMAIL"}]))
     assert errors["Personne.MethodeContact"] == "L'adresse électronique indiquée n'est pas valide."
@@ -197,7 +217,7 @@ def test_birth_date_that_is_not_a_real_dd_mm_yyyy_date_is_refused(born: str) -> 
 
 def test_birth_date_in_the_future_is_refused() -> None:
     errors = errors_of(dossier(DateNaissance="11/03/2026"))
-    assert errors["Personne.DateNaissance"] == "La date de naissance ne peut pas être dans le futur."
+    assert errors["Personne.DateNaissance"] == FUTURE_BIRTH
 
 
 def test_birth_date_today_is_accepted() -> None:
@@ -223,7 +243,7 @@ def test_malformed_insee_code_is_refused(code: str) -> None:
 @pytest.mark.parametrize("code", ["5900", "590000", "F-59000", "2A000"])
 def test_malformed_postcode_is_refused(code: str) -> None:
     errors = errors_of(dossier(AdresseResidence={"CodePostal": code}))
-    assert errors["Personne.AdresseResidence.CodePostal"] == "Le code postal doit compter 5 chiffres."
+    assert errors["Personne.AdresseResidence.CodePostal"] == BAD_POSTCODE
 
 
 def test_every_error_is_reported_at_once() -> None:
@@ -447,8 +467,9 @@ def test_parse_date_reads_only_real_french_dates() -> None:
 
 
 def test_domicile_outside_the_commune_is_flagged_with_a_refusal_motive() -> None:
-    data = dossier(AdresseDomicile={"CodePostal": "75012", "Localite": "Paris",
-                                    "CodeINSEE": "75112"})
+    data = dossier(
+        AdresseDomicile={"CodePostal": "75012", "Localite": "Paris", "CodeINSEE": "75112"}
+    )
     report = RCO.validate(data, files(*ALL_DOCUMENTS), ctx(date(2026, 2, 1)))
     assert codes(report) == ["commune_non_competente"]
     assert "75112" in report.refusal_motive
@@ -456,8 +477,9 @@ def test_domicile_outside_the_commune_is_flagged_with_a_refusal_motive() -> None
 
 
 def test_domicile_under_an_alias_code_of_the_commune_is_accepted() -> None:
-    data = dossier(AdresseDomicile={"CodePostal": "59000", "Localite": "Lille",
-                                    "CodeINSEE": "59298"})
+    data = dossier(
+        AdresseDomicile={"CodePostal": "59000", "Localite": "Lille", "CodeINSEE": "59298"}
+    )
     assert RCO.validate(data, files(*ALL_DOCUMENTS), ctx(date(2026, 2, 1))).flags == []
 
 
@@ -467,8 +489,10 @@ def test_domicile_without_insee_code_is_not_flagged() -> None:
 
 
 def test_every_refusal_reason_goes_into_the_motive() -> None:
-    data = dossier(DateNaissance="01/01/2012", AdresseDomicile={
-        "CodePostal": "75012", "Localite": "Paris", "CodeINSEE": "75112"})
+    data = dossier(
+        DateNaissance="01/01/2012",
+        AdresseDomicile={"CodePostal": "75012", "Localite": "Paris", "CodeINSEE": "75112"},
+    )
     report = RCO.validate(data, files(*ALL_DOCUMENTS), ctx())
     assert codes(report) == ["trop_jeune", "commune_non_competente"]
     assert "16 ans" in report.refusal_motive and "75112" in report.refusal_motive

@@ -1,0 +1,1 @@
+"""Benchmarks (``teledossier bench``): throughput and latency measured end to end."""

@@ -1,0 +1,265 @@
+"""``teledossier bench --mode pipeline|baseline``: dossiers per second, submission → agent mail.
+
+``pipeline`` starts the web server and worker processes against the PostgreSQL and RabbitMQ the
+environment names, submits dossiers over HTTP from concurrent clients, and waits for each agent
+notification to be accepted by its own SMTP sink. ``baseline`` runs the same handlers with the
+same commits and SMTP sends one after the other in one process: no HTTP, no broker. The last line
+printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.sink import RecordingHandler, free_port, start_sink
+from pipeline.settings import Settings, SettingsError
+
+#: Two small scans per dossier, as a citizen's phone would send (sizes in bytes).
+PDF = (b"%PDF-1.4\n1 0 obj<<>>stream\n" + bytes(1500) + b"\nendstream endobj\n"
+       b"trailer<<>>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+       b"\x00\x90wS\xde" + bytes(900) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def dossier_json(index: int) -> dict[str, Any]:
+    """A complete RCO dossier for someone who turned 16 last month."""
+    return {
+        "demarche": "RecensementCitoyen",
+        "data": {"Personne": {
+            "NomFamille": f"Martin{index}", "PrenomUsuel": "Camille", "Sexe": "1",
+            "DateNaissance": _sixteen_last_month(),
+            "LieuNaissance": {"Code": "COMMUNE", "Nom": "Lyon"},
+            "AdresseDomicile": {"NumeroVoie": "3", "NomVoie": "rue des Écoles",
+                                "CodePostal": "99999", "Localite": "Bancville"},
+            "MethodeContact": [{"URI": f"camille{index}@example.org", "CanalCode": "EMAIL"}],
+        }},
+        "attachments": [
+            {"kind": "justificatif_identite", "filename": "cni.pdf",
+             "content_base64": base64.b64encode(PDF).decode()},
+            {"kind": "livret_famille", "filename": "livret.png",
+             "content_base64": base64.b64encode(PNG).decode()},
+        ],
+    }
+
+
+def _sixteen_last_month() -> str:
+    today = time.localtime()
+    month = today.tm_mon - 1 or 12
+    year = today.tm_year - 16 - (1 if today.tm_mon == 1 else 0)
+    return f"01/{month:02d}/{year}"
+
+
+@dataclass
+class Timings:
+    submitted: dict[str, float]
+    mailed: dict[str, float]
+    first: float
+    last: float
+
+
+def run_bench(settings: Settings, *, mode: str, dossiers: int, clients: int,
+              workers: int) -> int:
+    if mode == "pipeline" and (settings.uses_sqlite or settings.embedded_broker):
+        raise SettingsError("le banc « pipeline » mesure PostgreSQL et RabbitMQ : définissez "
+                            "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
+                            "TELEDOSSIER_BROKER_URL (amqp://…)")
+    from pipeline.migrate import upgrade
+
+    upgrade(settings.database_url)
+    controller, sink = start_sink()
+    try:
+        if mode == "pipeline":
+            timings = _run_pipeline(settings, sink, controller.port, dossiers, clients, workers)
+        else:
+            timings = _run_baseline(settings, sink, controller.port, dossiers)
+            clients = 1
+    finally:
+        controller.stop()
+    _report(mode, dossiers, clients, timings)
+    return 0
+
+
+def _bench_commune(ctx: Any) -> tuple[str, str]:
+    """A commune of the benchmark's own, with a fictitious code; returns (INSEE, token)."""
+    from pipeline.communes import CommuneError, create_commune, issue_token
+
+    for _ in range(50):
+        insee = f"99{random.randint(0, 998):03d}"
+        try:
+            create_commune(ctx, insee=insee, name="Bancville",
+                           agents_email=f"agents-{insee}@banc.test")
+        except CommuneError:
+            continue
+        return insee, issue_token(ctx, insee, label="banc")
+    raise RuntimeError("no free fictitious INSEE code for the benchmark commune")
+
+
+def _run_pipeline(settings: Settings, sink: RecordingHandler, sink_port: int, dossiers: int,
+                  clients: int, workers: int) -> Timings:
+    from teledossier.bootstrap import build_runtime
+
+    runtime = build_runtime(settings)
+    insee, token = _bench_commune(runtime.ctx)
+    runtime.stop()
+    port = free_port()
+    env = dict(os.environ, TELEDOSSIER_PORT=str(port),
+               TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}")
+    exe = str(Path(sys.executable).with_name("teledossier"))
+    procs = [subprocess.Popen([exe, "web"], env=env, stdout=subprocess.DEVNULL)]
+    procs += [subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL)
+              for _ in range(workers)]
+    try:
+        _wait_ready(port)
+        agents = f"agents-{insee}@banc.test"
+        submitted: dict[str, float] = {}
+        lock = threading.Lock()
+        counter = iter(range(dossiers))
+
+        def client() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            while True:
+                with lock:
+                    index = next(counter, None)
+                if index is None:
+                    break
+                body = json.dumps(dossier_json(index))
+                started = time.monotonic()
+                connection.request("POST", "/api/v1/dossiers", body, headers)
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status != 201:
+                    raise RuntimeError(f"submission refused: {response.status} {answer[:200]!r}")
+                with lock:
+                    submitted[json.loads(answer)["reference"]] = started
+            connection.close()
+
+        print(f"Soumission de {dossiers} dossiers par {clients} clients…", file=sys.stderr)
+        first = time.monotonic()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        mailed = _wait_for_mails(sink, agents, dossiers, timeout=max(120.0, dossiers / 5))
+        return Timings(submitted, mailed, first, max(mailed.values()))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_ready(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the web server on port {port} did not become ready")
+
+
+def _wait_for_mails(sink: RecordingHandler, recipient: str, expected: int,
+                    timeout: float) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    last_report = 0.0
+    while True:
+        with sink.lock:
+            arrivals = list(sink.arrivals.get(recipient, []))
+        mailed = {subject.split()[2]: at for at, subject in arrivals}
+        if len(mailed) >= expected:
+            return mailed
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(mailed)}/{expected} agent mails after {timeout:.0f}s")
+        if time.monotonic() - last_report > 5:
+            print(f"  {len(mailed)}/{expected} notifications reçues", file=sys.stderr)
+            last_report = time.monotonic()
+        time.sleep(0.05)
+
+
+def _run_baseline(settings: Settings, sink: RecordingHandler, sink_port: int,
+                  dossiers: int) -> Timings:
+    """The same work, one dossier after the other, in this process."""
+    from sqlalchemy import delete, select
+
+    from pipeline.attachments import IncomingAttachment
+    from pipeline.mail_outbox import send_mail
+    from pipeline.model import Commune, Mail, OutboxMessage
+    from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
+    from pipeline.stages.notification import notify_agents
+    from pipeline.stages.validation import validate_dossier
+    from teledossier.bootstrap import build_runtime
+
+    local = Settings(**{**settings.__dict__, "smtp_url": f"smtp://127.0.0.1:{sink_port}",
+                        "broker_url": ""})
+    runtime = build_runtime(local)
+    runtime.ctx.db.on_outbox = None  # no broker: the handlers are called directly below
+    ctx = runtime.ctx
+    insee, _token = _bench_commune(ctx)
+    with ctx.db.transaction() as session:
+        commune_id = session.scalars(select(Commune.id).where(Commune.insee == insee)).one()
+    submitted: dict[str, float] = {}
+    mailed: dict[str, float] = {}
+    first = time.monotonic()
+    try:
+        for index in range(dossiers):
+            payload = dossier_json(index)
+            started = time.monotonic()
+            attachments = [IncomingAttachment(a["kind"], a["filename"],
+                                              base64.b64decode(a["content_base64"]))
+                           for a in payload["attachments"]]
+            receipt = submit_dossier(ctx, commune_id, Submission(
+                payload["demarche"], payload["data"], attachments))
+            acknowledge_submission(receipt.dossier_id, ctx)
+            validate_dossier(receipt.dossier_id, ctx)
+            notify_agents(receipt.dossier_id, ctx)
+            with ctx.db.transaction() as session:
+                mail_ids = session.scalars(select(Mail.id).where(
+                    Mail.dossier_id == receipt.dossier_id).order_by(Mail.created_at)).all()
+            for mail_id in mail_ids:
+                send_mail(mail_id, ctx)
+            submitted[receipt.reference] = started
+            mailed[receipt.reference] = time.monotonic()
+        with ctx.db.transaction() as session:
+            session.execute(delete(OutboxMessage))
+    finally:
+        runtime.stop()
+    return Timings(submitted, mailed, first, max(mailed.values()))
+
+
+def _report(mode: str, dossiers: int, clients: int, timings: Timings) -> None:
+    latencies = sorted((timings.mailed[ref] - start) * 1000
+                       for ref, start in timings.submitted.items() if ref in timings.mailed)
+    elapsed = timings.last - timings.first
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    result = {
+        "mode": mode,
+        "dossiers": dossiers,
+        "clients": clients,
+        "per_s": round(dossiers / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies)),
+        "p95_ms": round(quantiles[94]),
+        "p99_ms": round(quantiles[98]),
+    }
+    print(f"{dossiers} dossiers en {elapsed:.1f} s", file=sys.stderr)
+    print(json.dumps(result))

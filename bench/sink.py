@@ -1,0 +1,43 @@
+"""An SMTP server that accepts everything and notes when each message arrived."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+from aiosmtpd.controller import Controller
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.arrivals: dict[str, list[tuple[float, str]]] = {}
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        arrived = time.monotonic()
+        message = message_from_bytes(envelope.original_content or envelope.content)
+        subject = str(make_header(decode_header(message.get("Subject", ""))))
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.arrivals.setdefault(recipient, []).append((arrived, subject))
+        return "250 OK"
+
+    def count(self) -> int:
+        with self.lock:
+            return sum(len(v) for v in self.arrivals.values())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sink() -> tuple[Controller, RecordingHandler]:
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller, handler

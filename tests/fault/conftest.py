@@ -1,0 +1,54 @@
+"""Shared set-up of the fault tests: a commune, a token, the SMTP sink, app processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pipeline.communes import create_commune, issue_token
+from pipeline.migrate import upgrade
+from pipeline.settings import Settings
+from teledossier.bootstrap import build_runtime
+from tests.mail_sink import MailSink
+from tests.processes import AppProcess, app_env, free_port
+
+AGENTS = "agents@demoville.test"
+
+
+@dataclass
+class Installation:
+    """A PostgreSQL + RabbitMQ installation whose processes the test starts and kills."""
+
+    env: dict[str, str]
+    port: int
+    token: str
+    sink: MailSink
+    log_dir: Path
+    processes: list[AppProcess] = field(default_factory=list)
+
+    def start(self, command: str) -> AppProcess:
+        process = AppProcess(command, self.env, self.log_dir)
+        self.processes.append(process)
+        return process
+
+
+@pytest.fixture
+def installation(tmp_path: Path, pg_url: str, amqp_url: str) -> Iterator[Installation]:
+    sink = MailSink().start()
+    port = free_port()
+    env = app_env(tmp_path, database_url=pg_url, broker_url=amqp_url, smtp_url=sink.url,
+                  port=str(port), stuck_after_seconds="5", reconcile_every_seconds="1",
+                  worker_threads="4")
+    upgrade(pg_url)
+    runtime = build_runtime(Settings.from_env(env))
+    create_commune(runtime.ctx, insee="99999", name="Démoville", agents_email=AGENTS)
+    token = issue_token(runtime.ctx, "99999")
+    runtime.stop()
+    setup = Installation(env, port, token, sink, tmp_path / "logs")
+    yield setup
+    for process in setup.processes:
+        process.stop()
+    sink.stop()

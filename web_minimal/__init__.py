@@ -1,0 +1,97 @@
+"""The Flask application: built by create_app around a Runtime, nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from teledossier.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
+
+#: Paths whose clients are programs: every error there is JSON, never an HTML page.
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
+
+#: French wording of the HTTP errors a program may meet on the API.
+ERROR_MESSAGES = {
+    400: "requête invalide",
+    401: "authentification requise",
+    403: "accès refusé",
+    404: "ressource introuvable",
+    405: "méthode non autorisée pour cette adresse",
+    413: "requête trop volumineuse",
+    415: "type de contenu non pris en charge",
+    500: "erreur interne du serveur",
+    503: "service indisponible",
+}
+
+
+def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application for one runtime (one process may build several in tests)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=runtime.secret_key,
+        MAX_CONTENT_LENGTH=runtime.ctx.settings.max_request_bytes,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["teledossier"] = runtime
+    # French messages stay readable in responses, and keys keep the documented order.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Set before any rule is added: rules take the map's default when they are bound.
+    app.url_map.strict_slashes = False
+    _register_blueprints(app)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The Runtime an application was built around."""
+    return app.extensions["teledossier"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web_minimal import api, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+
+
+def wants_json() -> bool:
+    """True for the paths of programs (API, probes); HTML error handlers must leave them be."""
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    if not wants_json():
+        return error
+    code = error.code or 500
+    response = jsonify({"error": _message(error, code)})
+    response.status_code = code
+    # Keep what the client needs to recover, e.g. Allow on a 405.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _message(error: HTTPException, code: int) -> str:
+    message = ERROR_MESSAGES.get(code, error.name.lower())
+    if code == 413 and request.max_content_length:
+        message += f" (maximum {request.max_content_length} octets)"
+    return message
+
+
+def _unexpected_error(error: Exception) -> Response:
+    if not wants_json():
+        # Let Flask handle it as it would (its 500 handler, or propagation under test).
+        raise error
+    log.exception("erreur inattendue sur %s %s", request.method, request.path)
+    response = jsonify({"error": ERROR_MESSAGES[500]})
+    response.status_code = 500
+    return response
