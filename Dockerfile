@@ -18,13 +18,12 @@ COPY bench ./bench
 # Main dependencies only (no dev extras); every wheel they need exists for this image.
 RUN pip install . && rm -rf /src
 
-# Configuration files read at run time (the elections list).
+# Example configuration files (RabbitMQ definitions, environment example).
 COPY config /app/config
 RUN useradd --system --create-home --home-dir /app/home --uid 10001 teledossier \
     && mkdir -p /app/var && chown teledossier /app/var
 WORKDIR /app
-ENV TELEDOSSIER_VAR_DIR=/app/var \
-    TELEDOSSIER_ELECTIONS_FILE=/app/config/elections.toml
+ENV TELEDOSSIER_VAR_DIR=/app/var
 USER teledossier
 
 EXPOSE 8000 2525

@@ -51,8 +51,9 @@ def act_on_dossier(
         if action in TOLD_AT_ONCE:
             subject, body = mail_templates.status_change(
                 dossier, ACTION_LABELS[action], entry.comment, follow_url(ctx, dossier))
-            queue_mail(session, ctx, cause=entry.id, recipient=dossier.citizen_email,
-                       purpose="status_change", subject=subject, body=body,
+            queue_mail(session, ctx, cause=dossier.cause(entry.seq),
+                       recipient=dossier.citizen_email, purpose="status_change",
+                       subject=subject, body=body,
                        sender_name=sender_name(dossier), dossier_id=dossier.id,
                        commune_id=dossier.commune_id)
     return dossier

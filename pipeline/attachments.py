@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 from pipeline.demarches import FieldError
@@ -17,8 +18,12 @@ KIND_LABELS = {
     "declaration_ue": "Déclaration écrite (ressortissant de l'Union européenne)",
 }
 #: PDF names that make a document active or hidden: refused, a scan never needs them.
-ACTIVE_PDF_NAMES = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia",
-                    b"/XFA", b"/SubmitForm")
+ACTIVE_PDF_NAMES = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/RichMedia",
+                              "/XFA", "/SubmitForm", "/AA"})
+PDF_NAME = re.compile(rb"/(?:[^\s/<>\[\]()%{}#]|#[0-9A-Fa-f]{2})+")
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+#: At most this many bytes are inflated from a PDF's compressed streams.
+MAX_INFLATED_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,17 +71,43 @@ def _damage(content: bytes, media_type: str) -> str | None:
     if media_type == "application/pdf":
         if b"%%EOF" not in content[-2048:]:
             return "le PDF est incomplet ou endommagé"
-        if b"/Encrypt" in content:
+        names = _pdf_names(content)
+        if "/Encrypt" in names:
             return "le PDF est chiffré ou protégé par un mot de passe : envoyez-le sans protection"
-        for name in ACTIVE_PDF_NAMES:
-            if re.search(re.escape(name) + rb"(?![A-Za-z])", content):
-                return "le PDF contient du contenu actif (script, fichier joint) : refusé"
+        if names & ACTIVE_PDF_NAMES:
+            return "le PDF contient du contenu actif (script, fichier joint) : refusé"
     elif media_type == "image/jpeg":
         if b"\xff\xd9" not in content[-1024:]:
             return "l'image JPEG est incomplète ou endommagée"
     elif media_type == "image/png" and (content[12:16] != b"IHDR" or b"IEND" not in content[-64:]):
         return "l'image PNG est incomplète ou endommagée"
     return None
+
+
+def _pdf_names(content: bytes) -> set[str]:
+    """Every PDF name in the file and in its compressed streams, with ``#xx`` escapes decoded.
+
+    A name may spell any character as ``#xx`` (``/J#61vaScript``) and may hide inside a
+    compressed object stream: both are looked at. Inflation is bounded against zip bombs.
+    """
+    found = {_decode_name(raw) for raw in PDF_NAME.findall(content)}
+    budget = MAX_INFLATED_BYTES
+    for match in PDF_STREAM.finditer(content):
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue  # not Flate-compressed (an image, say)
+        budget -= len(inflated)
+        found |= {_decode_name(raw) for raw in PDF_NAME.findall(inflated)}
+        if budget <= 0:
+            break
+    return found
+
+
+def _decode_name(raw: bytes) -> str:
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw).decode(
+        "latin-1")
 
 
 def safe_filename(name: str, fallback: str) -> str:

@@ -31,7 +31,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # writers never deadlock on a lock upgrade.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per transaction. After a PostgreSQL restart the first
+    # statement of each pooled connection fails, the pool is invalidated, and the work is retried.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from pipeline.demarches import Election
 from pipeline.settings import SettingsError
 
-#: Shipped with the project; ``TELEDOSSIER_ELECTIONS_FILE`` names another.
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "elections.toml"
+#: Shipped inside the package; ``TELEDOSSIER_ELECTIONS_FILE`` names another.
+DEFAULT_FILE = Path(__file__).resolve().parent / "elections.toml"
 
 
 def load_elections(path: Path | None) -> tuple[Election, ...]:

@@ -140,15 +140,18 @@ def _decide_agent(
         raise IllegalTransition("le dossier est clos")
     if status is Status.SUBMITTED:
         raise IllegalTransition("le dossier est encore en cours de vérification")
-    if status is Status.INCOMPLETE:
-        raise IllegalTransition("le dossier attend les compléments de l'usager")
-    if outcome is not None or stage is not None:
+    if status is Status.INCOMPLETE and action not in (Action.REFUSER, Action.CLORE):
+        # A citizen who never completes must not leave the dossier open for ever.
+        raise IllegalTransition("le dossier attend les compléments de l'usager : seuls "
+                                "« refuser » et « clore » sont possibles")
+    # The agents' notification may still be on its way: that is no reason to wait.
+    if outcome is not None or stage not in (None, Stage.NOTIFICATION):
         raise IllegalTransition("une décision est déjà en cours de traitement sur ce dossier")
     if action is Action.RECU:
         _require(status is Status.TRANSMITTED, "le dossier est déjà reçu par le service traitant")
-        return Decision(Status.RECEIVED, None, None)
+        return Decision(Status.RECEIVED, None, stage)  # a pending notification still goes
     if action is Action.COMPLETER:
-        return Decision(Status.INCOMPLETE, None, None)
+        return Decision(Status.INCOMPLETE, None, stage)
     if action is Action.ACCEPTER:
         first = Stage.ATTESTATION if issues_attestation else Stage.CLOSURE
         return Decision(status, Outcome.ACCEPTED, first)

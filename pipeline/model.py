@@ -24,7 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
 
 from pipeline.lifecycle import (
     Action,
@@ -169,6 +169,8 @@ class Dossier(Base):
     submitted_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    #: Number of history entries, so a new one is numbered without loading the others.
+    history_count: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(10), default="api")
 
     commune: Mapped[Commune] = relationship()
@@ -193,10 +195,8 @@ class Dossier(Base):
 
     def start(self, *, at: datetime, actor: str, channel: str) -> HistoryEntry:
         """Record the filing and send the new dossier to the intake stage."""
-        entry = HistoryEntry(seq=1, at=at, actor=actor, channel=channel,
-                             action=Action.SUBMIT.value, from_status="",
-                             to_status=Status.SUBMITTED.value, comment="")
-        self.history.append(entry)
+        entry = self._record(at=at, actor=actor, channel=channel, action=Action.SUBMIT,
+                             from_status="", to_status=Status.SUBMITTED, comment="")
         self.status = Status.SUBMITTED.value
         self.submitted_at = at
         self._set_stage(Stage.INTAKE, at)
@@ -221,23 +221,34 @@ class Dossier(Base):
             demarche_issues_attestation=issues_attestation,
             comment=comment,
         )
-        entry = HistoryEntry(
-            seq=len(self.history) + 1,
-            at=at,
-            actor=actor,
-            channel=channel,
-            action=action.value,
-            from_status=self.status,
-            to_status=decision.status.value,
-            comment=comment.strip(),
-        )
-        self.history.append(entry)
+        entry = self._record(at=at, actor=actor, channel=channel, action=action,
+                             from_status=self.status, to_status=decision.status,
+                             comment=comment.strip())
         self.status = decision.status.value
         self.outcome = decision.outcome.value if decision.outcome else None
         if decision.status is Status.CLOSED:
             self.closed_at = at
         self._set_stage(decision.stage, at)
         return entry
+
+    def _record(self, *, at: datetime, actor: str, channel: str, action: Action,
+                from_status: str, to_status: Status, comment: str) -> HistoryEntry:
+        self.history_count = (self.history_count or 0) + 1
+        entry = HistoryEntry(id=new_id(), seq=self.history_count, at=at, actor=actor,
+                             channel=channel, action=action.value, from_status=from_status,
+                             to_status=to_status.value, comment=comment)
+        session = object_session(self)
+        if session is None:
+            self.history.append(entry)  # a new dossier (or a test's): no session yet
+        else:
+            # Add the entry without loading the whole history just to append to it.
+            entry.dossier_id = self.id
+            session.add(entry)
+        return entry
+
+    def cause(self, entry_seq: int | None = None) -> str:
+        """A stable name for a step of this dossier, for the mails it causes."""
+        return f"{self.id}:{entry_seq if entry_seq is not None else self.history_count}"
 
     def advance(self, done: Stage, next_stage: Stage | None, at: datetime) -> bool:
         """Move from a finished stage to the next one; False when the dossier was not at ``done``.

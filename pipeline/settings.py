@@ -59,7 +59,7 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return env.get(PREFIX + name, default).strip()
 
-        var_dir = Path(get("VAR_DIR", "var"))
+        var_dir = Path(get("VAR_DIR") or "var")
         database_url = get("DATABASE_URL") or f"sqlite:///{var_dir / 'teledossier.db'}"
         _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
         broker_url = get("BROKER_URL")
@@ -74,7 +74,7 @@ class Settings:
             _check_url("PUBLIC_URL", public_url, ("http", "https"), need_host=True)
         else:
             public_url = f"http://127.0.0.1:{port}"
-        mail_domain = get("MAIL_DOMAIN", "teledossier.localhost")
+        mail_domain = get("MAIL_DOMAIN") or "teledossier.localhost"
         if not mail_domain or "@" in mail_domain or " " in mail_domain or "." not in mail_domain:
             raise SettingsError(
                 f"{PREFIX}MAIL_DOMAIN={mail_domain!r} n'est pas un nom de domaine "

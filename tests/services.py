@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -83,10 +84,8 @@ def create_vhost() -> str:
 
 
 def delete_vhost(name: str) -> None:
-    try:
+    with contextlib.suppress(urllib.error.URLError, OSError):
         _rabbit_api("DELETE", f"/vhosts/{name}")
-    except (urllib.error.URLError, OSError):
-        pass
 
 
 def amqp_url(vhost: str, host: str = AMQP_HOST, port: int = AMQP_PORT) -> str:

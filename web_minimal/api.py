@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from pipeline.actions import DossierNotFound, act_on_dossier
 from pipeline.attachments import IncomingAttachment, check_attachment
+from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
 from pipeline.demarches.xml_input import parse_dossier_xml
@@ -306,14 +307,15 @@ def _refusal(draft: Draft, errors: list[FieldError]) -> ApiError:
 
 
 def _content_errors(draft: Draft) -> list[FieldError]:
-    # The core stops at the first kind of problem; look at data and files both, on refusal only.
+    # When the envelope itself is refused the core never sees the content: check it here too,
+    # so one answer lists every problem.
     demarche = DEMARCHES.get(draft.demarche)
     if demarche is None:
         return []
     errors: list[FieldError] = []
     if draft.data is not None:
         try:
-            demarche.normalize(draft.data)
+            demarche.normalize(draft.data, today=paris_today(_ctx().clock))
         except InvalidDossier as error:
             errors.extend(error.errors)
     limit = _ctx().settings.max_attachment_bytes

@@ -23,7 +23,9 @@ AMQP_DEFAULTS = {
 
 
 def build_broker(ctx: PipelineContext) -> dramatiq.Broker:
-    middleware = [m() for m in default_middleware] + [RecordFailedWork(ctx)]
+    # Dramatiq runs the "after" hooks in reverse order: RecordFailedWork goes first in the list
+    # so that it runs after Retries has decided whether the message failed for good.
+    middleware = [RecordFailedWork(ctx)] + [m() for m in default_middleware]
     if ctx.settings.embedded_broker:
         return StubBroker(middleware=middleware)
     return RabbitmqBroker(url=with_amqp_defaults(ctx.settings.broker_url),

@@ -89,8 +89,11 @@ class Demarche(Protocol):
     attachment_kinds: frozenset[str]
     issues_attestation: bool
 
-    def normalize(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Return the canonical form of submitted data; raise InvalidDossier when unusable."""
+    def normalize(self, data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+        """Return the canonical form of submitted data; raise InvalidDossier when unusable.
+
+        ``today`` (in Paris) judges dates such as a birth date in the future.
+        """
         ...
 
     def citizen_email(self, data: dict[str, Any]) -> str: ...

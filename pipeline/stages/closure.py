@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from pipeline import mail_templates
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import AGENT_ACTIONS, Action, Stage
 from pipeline.mail_outbox import queue_mail
+from pipeline.model import HistoryEntry
 from pipeline.stages.common import follow_url, lock_dossier, sender_name
 
 
@@ -15,11 +18,14 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
         dossier = lock_dossier(session, dossier_id)
         if dossier.stage != Stage.CLOSURE:
             return
-        decision = next(e for e in reversed(dossier.history) if e.action in AGENT_ACTIONS)
+        decision = session.scalars(
+            select(HistoryEntry).where(HistoryEntry.dossier_id == dossier.id,
+                                       HistoryEntry.action.in_([a.value for a in AGENT_ACTIONS]))
+            .order_by(HistoryEntry.seq.desc()).limit(1)).one()
         entry = dossier.apply(Action.CLOSE, at=ctx.clock.now(), actor="system",
                               channel="pipeline")
         subject, body = mail_templates.closed(dossier, decision.comment, follow_url(ctx, dossier))
-        queue_mail(session, ctx, cause=entry.id, recipient=dossier.citizen_email,
+        queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="closed", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier_id=dossier.id,
                    commune_id=dossier.commune_id)

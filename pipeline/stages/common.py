@@ -14,15 +14,12 @@ class PermanentError(Exception):
     """Work that will never succeed by trying again; it goes straight to the failed-work table."""
 
 
-def lock_dossier(session: Session, dossier_id: str) -> Dossier:
+def lock_dossier(session: Session, dossier_id: str, *, with_attachments: bool = False) -> Dossier:
     """Load a dossier and lock its row until commit, so concurrent runs of a stage serialise."""
-    dossier = session.scalars(
-        select(Dossier)
-        .where(Dossier.id == dossier_id)
-        .options(joinedload(Dossier.commune), selectinload(Dossier.attachments),
-                 selectinload(Dossier.history))
-        .with_for_update(of=Dossier)
-    ).one_or_none()
+    query = select(Dossier).where(Dossier.id == dossier_id).options(joinedload(Dossier.commune))
+    if with_attachments:
+        query = query.options(selectinload(Dossier.attachments))
+    dossier = session.scalars(query.with_for_update(of=Dossier)).one_or_none()
     if dossier is None:
         raise PermanentError(f"dossier {dossier_id} introuvable")
     return dossier

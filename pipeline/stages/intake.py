@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
+from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
 from pipeline.lifecycle import Stage
@@ -49,8 +50,14 @@ def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission
         raise InvalidDossier([FieldError(
             "demarche", f"démarche inconnue « {submission.demarche} » (attendu : "
                         f"{' ou '.join(DEMARCHES)})")])
-    data = demarche.normalize(submission.data)
-    checked = _check_attachments(ctx, submission.attachments, demarche.attachment_kinds)
+    errors: list[FieldError] = []
+    try:
+        data = demarche.normalize(submission.data, today=paris_today(ctx.clock))
+    except InvalidDossier as invalid:
+        errors += invalid.errors
+    checked = _check_attachments(ctx, submission.attachments, demarche.attachment_kinds, errors)
+    if errors:
+        raise InvalidDossier(errors)  # every problem at once, so one correction is enough
     national = str(data.get("Formalite", {}).get("Identifiant", "")).strip().upper()
     national_number = national if NATIONAL_PATTERN.match(national) else None
     for _ in range(REFERENCE_TRIES):
@@ -65,9 +72,9 @@ def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission
 
 
 def _check_attachments(
-    ctx: PipelineContext, attachments: list[IncomingAttachment], kinds: frozenset[str]
+    ctx: PipelineContext, attachments: list[IncomingAttachment], kinds: frozenset[str],
+    errors: list[FieldError],
 ) -> list[tuple[IncomingAttachment, str]]:
-    errors: list[FieldError] = []
     checked = []
     for index, attachment in enumerate(attachments):
         media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
@@ -76,8 +83,6 @@ def _check_attachments(
             errors.append(error)
         else:
             checked.append((attachment, media_type))
-    if errors:
-        raise InvalidDossier(errors)
     return checked
 
 
@@ -128,7 +133,7 @@ def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
             return
         subject, body = mail_templates.acknowledgement(dossier, demarche_of(dossier),
                                                        follow_url(ctx, dossier))
-        queue_mail(session, ctx, cause=dossier.history[0].id, recipient=dossier.citizen_email,
+        queue_mail(session, ctx, cause=dossier.cause(1), recipient=dossier.citizen_email,
                    purpose="acknowledgement", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier_id=dossier.id,
                    commune_id=dossier.commune_id)

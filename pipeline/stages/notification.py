@@ -12,13 +12,13 @@ from pipeline.stages.common import agent_url, demarche_of, lock_dossier
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
     """Queue the notification to the commune's service mailbox, once per transmission."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
+        dossier = lock_dossier(session, dossier_id, with_attachments=True)
         if dossier.stage != Stage.NOTIFICATION:
             return
-        transmitted = dossier.history[-1]  # the VALIDATED step that started this stage
         subject, body = mail_templates.agent_notification(
             dossier, demarche_of(dossier), agent_url(ctx, dossier))
-        queue_mail(session, ctx, cause=transmitted.id, recipient=dossier.commune.agents_email,
+        # The cause is the step that started this stage: validation's "transmitted".
+        queue_mail(session, ctx, cause=dossier.cause(), recipient=dossier.commune.agents_email,
                    purpose="agent_notification", subject=subject, body=body,
                    sender_name="Suivi des démarches en ligne", dossier_id=dossier.id,
                    commune_id=dossier.commune_id)

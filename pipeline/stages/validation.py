@@ -16,7 +16,7 @@ from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender
 def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
     """Check the dossier; complete → transmitted, otherwise → incomplete with reasons."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
+        dossier = lock_dossier(session, dossier_id, with_attachments=True)
         if dossier.stage != Stage.VALIDATION:
             return  # already done by an earlier run
         demarche = demarche_of(dossier)
@@ -37,7 +37,7 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
                               channel="pipeline", comment="\n".join(report.missing))
         subject, body = mail_templates.incomplete(dossier, report.missing,
                                                   follow_url(ctx, dossier))
-        queue_mail(session, ctx, cause=entry.id, recipient=dossier.citizen_email,
+        queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="incomplete", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier_id=dossier.id,
                    commune_id=dossier.commune_id)

@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any, TypeVar
 
 import dramatiq
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 import workers.actors
 from mail_gateway.transport import SmtpTransport
@@ -33,7 +33,7 @@ from pipeline.demarches import RCO
 from pipeline.failed_work import list_failed, record_failure, replay
 from pipeline.flow import ROUTES
 from pipeline.lifecycle import Action, IllegalTransition
-from pipeline.mail_outbox import send_mail
+from pipeline.mail_outbox import MAX_ATTEMPTS, send_mail
 from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage
 from pipeline.reconciler import reconcile
 from pipeline.stages.attestation import issue_attestation
@@ -86,13 +86,20 @@ def add_commune(ctx: PipelineContext, insee: str = "99999", name: str = "Démovi
     return create_commune(ctx, insee=insee, name=name, agents_email=agents_email).id
 
 
-def wait_until(condition: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
-    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
+def wait_until(condition: Callable[[], T], what: str, timeout: float = DEADLINE,
+               calls: Calls | None = None) -> T:
+    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds.
+
+    With ``calls``, fail at once when a stage handler raised: the worker would only retry.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
+        if calls is not None and calls.failures:
+            actor, _, error = calls.failures[0]
+            raise AssertionError(f"stage {actor} failed while waiting for {what}: {error!r}")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
@@ -153,6 +160,14 @@ def all_mails_sent(ctx: PipelineContext, dossier_id: str, count: int) -> Callabl
         mails = mails_of(ctx, dossier_id)
         return len(mails) == count and all(m.status == "sent" for m in mails)
     return check
+
+
+def take_message(ctx: PipelineContext, actor: str, target_id: str) -> None:
+    """Remove one queued message, as a worker that took it would."""
+    with ctx.db.transaction() as session:
+        removed = session.execute(delete(OutboxMessage).where(
+            OutboxMessage.actor == actor, OutboxMessage.args[0].as_string() == target_id))
+        assert removed.rowcount == 1
 
 
 def run_outbox(ctx: PipelineContext) -> list[str]:
@@ -227,7 +242,7 @@ class MessageDone(dramatiq.Middleware):
 class Received:
     envelope_from: str
     recipients: list[str]
-    message: Message
+    message: EmailMessage
 
 
 class RecordingHandler:
@@ -250,8 +265,9 @@ class RecordingHandler:
         if not self.answer.startswith("250"):
             return self.answer
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          message_from_bytes(envelope.content)))
+            message = message_from_bytes(envelope.content, _class=EmailMessage,
+                                         policy=policy.default)
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return self.answer
 
     def message_ids(self) -> list[str]:
@@ -354,8 +370,8 @@ def test_submitted_dossier_reaches_transmitted_with_one_acknowledgement_and_one_
     receipt = submit_dossier(ctx, commune_id, rco_submission())
 
     assert receipt.created
-    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted")
-    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent")
+    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted", calls=calls)
+    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent", calls=calls)
     mails = mails_of(ctx, receipt.dossier_id)
     assert sorted((m.purpose, m.recipient) for m in mails) == [
         ("acknowledgement", CITIZEN), ("agent_notification", AGENTS)]
@@ -378,19 +394,19 @@ def test_accepted_rco_goes_through_attestation_and_deposit_to_closed_with_one_cl
     commune_id = add_commune(ctx)
     start(runtime)
     receipt = submit_dossier(ctx, commune_id, rco_submission())
-    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted")
+    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted", calls=calls)
 
     act_on_dossier(ctx, commune_id, receipt.reference, Action.ACCEPTER, actor=AGENT,
                    channel="email", comment="Bienvenue à la JDC.")
 
-    wait_until(status_is(ctx, receipt.dossier_id, "closed"), "closed")
+    wait_until(status_is(ctx, receipt.dossier_id, "closed"), "closed", calls=calls)
     dossier = view(ctx, receipt.dossier_id)
     assert dossier.outcome == "accepted"
     assert [h[1] for h in dossier.history] == ["submit", "validated", "accepter", "close"]
     assert dossier.history[2][2:] == (AGENT, "email", "Bienvenue à la JDC.")
     assert calls.actors_for(receipt.dossier_id) == [
         "intake", "validation", "notification", "attestation", "deposit", "closure"]
-    wait_until(all_mails_sent(ctx, receipt.dossier_id, 3), "three mails sent")
+    wait_until(all_mails_sent(ctx, receipt.dossier_id, 3), "three mails sent", calls=calls)
     assert purposes(ctx, receipt.dossier_id) == ["acknowledgement", "agent_notification",
                                                  "closed"]
     closing = next(m for m in mails_of(ctx, receipt.dossier_id) if m.purpose == "closed")
@@ -402,38 +418,68 @@ def test_accepted_rco_goes_through_attestation_and_deposit_to_closed_with_one_cl
 # Every handler is safe to run twice
 # ---------------------------------------------------------------------------------------------
 
-def test_each_stage_run_twice_changes_nothing_the_second_time(
+def run_twice(ctx: PipelineContext, clock: FixedClock, dossier_id: str,
+              handler: Callable[[str, PipelineContext], None], expected_stage: str | None) -> None:
+    """Run a stage handler twice; the second run must change nothing and queue nothing."""
+
+    def state() -> tuple[DossierView, list[tuple[str, str, str]], list[tuple[str, str]]]:
+        mails = sorted((m.cause, m.recipient, m.purpose) for m in mails_of(ctx, dossier_id))
+        return view(ctx, dossier_id), mails, outbox(ctx)
+
+    clock.instant += timedelta(seconds=10)
+    handler(dossier_id, ctx)
+    after_first = state()
+    assert after_first[0].stage == expected_stage
+    clock.instant += timedelta(seconds=10)  # a second run would stamp a new time
+    handler(dossier_id, ctx)
+    assert state() == after_first
+
+
+def test_intake_validation_and_notification_run_twice_change_nothing_the_second_time(
     sqlite_runtime: Runtime, clock: FixedClock
 ) -> None:
     ctx = sqlite_runtime.ctx
     commune_id = add_commune(ctx)
-    receipt = submit_dossier(ctx, commune_id, rco_submission())
-    dossier_id = receipt.dossier_id
+    dossier_id = submit_dossier(ctx, commune_id, rco_submission()).dossier_id
 
-    def twice(handler: Callable[[str, PipelineContext], None], expected_stage: str | None
-              ) -> None:
-        clock.instant += timedelta(seconds=10)
-        handler(dossier_id, ctx)
-        after_first = (view(ctx, dossier_id), mails_of_keys(), outbox(ctx))
-        assert after_first[0].stage == expected_stage
-        clock.instant += timedelta(seconds=10)  # a second run would stamp a new time
-        handler(dossier_id, ctx)
-        assert (view(ctx, dossier_id), mails_of_keys(), outbox(ctx)) == after_first
+    run_twice(ctx, clock, dossier_id, acknowledge_submission, "validation")
+    run_twice(ctx, clock, dossier_id, validate_dossier, "notification")
+    run_twice(ctx, clock, dossier_id, notify_agents, None)
 
-    def mails_of_keys() -> list[tuple[str, str, str]]:
-        return sorted((m.cause, m.recipient, m.purpose) for m in mails_of(ctx, dossier_id))
-
-    twice(acknowledge_submission, "validation")
-    twice(validate_dossier, "notification")
-    twice(notify_agents, None)
+    assert view(ctx, dossier_id).status == "transmitted"
     assert purposes(ctx, dossier_id) == ["acknowledgement", "agent_notification"]
+    assert [actor for actor, _ in outbox(ctx)].count("send_mail") == 2
+
+
+def test_attestation_and_deposit_run_twice_change_nothing_the_second_time(
+    sqlite_runtime: Runtime, clock: FixedClock
+) -> None:
+    ctx = sqlite_runtime.ctx
+    commune_id = add_commune(ctx)
+    receipt = to_transmitted(ctx, commune_id)
     act_on_dossier(ctx, commune_id, receipt.reference, Action.ACCEPTER, actor=AGENT,
                    channel="web")
-    twice(issue_attestation, "deposit")
-    twice(deposit_documents, "closure")
-    twice(close_dossier, None)
-    assert view(ctx, dossier_id).status == "closed"
-    assert purposes(ctx, dossier_id) == ["acknowledgement", "agent_notification", "closed"]
+    assert view(ctx, receipt.dossier_id).stage == "attestation"
+    assert outbox(ctx) == [("attestation", receipt.dossier_id)]
+
+    run_twice(ctx, clock, receipt.dossier_id, issue_attestation, "deposit")
+    run_twice(ctx, clock, receipt.dossier_id, deposit_documents, "closure")
+
+    assert [actor for actor, _ in outbox(ctx)] == ["attestation", "closure", "deposit"]
+
+
+def test_closure_run_twice_sends_one_closing_mail(sqlite_runtime: Runtime,
+                                                  clock: FixedClock) -> None:
+    ctx = sqlite_runtime.ctx
+    commune_id = add_commune(ctx)
+    receipt = to_transmitted(ctx, commune_id)
+    act_on_dossier(ctx, commune_id, receipt.reference, Action.CLORE, actor=AGENT, channel="web")
+
+    run_twice(ctx, clock, receipt.dossier_id, close_dossier, None)
+
+    assert view(ctx, receipt.dossier_id).status == "closed"
+    assert purposes(ctx, receipt.dossier_id) == ["acknowledgement", "agent_notification",
+                                                 "closed"]
 
 
 def test_validation_run_twice_sends_one_notification(sqlite_runtime: Runtime,
@@ -586,7 +632,7 @@ def test_same_national_number_in_another_commune_is_another_dossier(
 # ---------------------------------------------------------------------------------------------
 
 def test_dossier_whose_message_was_lost_still_reaches_transmitted(
-    make_runtime: Callable[..., Runtime], clock: FixedClock
+    make_runtime: Callable[..., Runtime], clock: FixedClock, calls: Calls
 ) -> None:
     runtime = make_runtime()
     ctx = runtime.ctx
@@ -604,16 +650,11 @@ def test_dossier_whose_message_was_lost_still_reaches_transmitted(
     assert reconcile(ctx).dossiers == 0  # nudged once per period, not on every pass
 
     start(runtime)
-    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted")
-    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent")
+    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted", calls=calls)
+    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent", calls=calls)
     assert purposes(ctx, receipt.dossier_id) == ["acknowledgement", "agent_notification"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "workers/broker.py build_broker appends RecordFailedWork after Retries, but dramatiq runs "
-    "after_process_message hooks in reverse order (Broker.emit_after), so RecordFailedWork sees "
-    "message.failed still False and returns: no failed_work row, and the dossier is not marked "
-    "stage_failed_at (the reconciler then resends it forever)"))
 def test_work_failing_for_good_is_recorded_with_its_reason(
     make_runtime: Callable[..., Runtime], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -635,13 +676,16 @@ def test_work_failing_for_good_is_recorded_with_its_reason(
 
 
 def test_failed_stage_is_not_resent_and_replay_brings_it_to_transmitted(
-    make_runtime: Callable[..., Runtime], monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+    make_runtime: Callable[..., Runtime], monkeypatch: pytest.MonkeyPatch, clock: FixedClock,
+    calls: Calls
 ) -> None:
     runtime = make_runtime()
     ctx = runtime.ctx
     commune_id = add_commune(ctx)
     receipt = submit_dossier(ctx, commune_id, rco_submission())
-    run_outbox(ctx)  # intake done; validation fails below
+    take_message(ctx, "intake", receipt.dossier_id)
+    acknowledge_submission(receipt.dossier_id, ctx)
+    take_message(ctx, "validation", receipt.dossier_id)  # a worker takes it, and it fails
     with monkeypatch.context() as patch:
         patch.setattr(RCO, "validate", broken_rules)
         with pytest.raises(PermanentError) as raised:
@@ -657,19 +701,19 @@ def test_failed_stage_is_not_resent_and_replay_brings_it_to_transmitted(
     assert view(ctx, receipt.dossier_id).stage_failed_at == T0
     clock.instant += timedelta(seconds=ctx.settings.stuck_after_seconds * 10)
     assert reconcile(ctx).dossiers == 0
-    assert outbox(ctx) == []
+    assert ("validation", receipt.dossier_id) not in outbox(ctx)
 
     start(runtime)
     assert replay(ctx, failed_id)
     assert not replay(ctx, failed_id)  # replayed once only
 
-    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted")
+    wait_until(status_is(ctx, receipt.dossier_id, "transmitted"), "transmitted", calls=calls)
     assert view(ctx, receipt.dossier_id).stage_failed_at is None
     assert list_failed(ctx) == []
     with ctx.db.transaction() as session:
         row = session.get(FailedWork, failed_id)
         assert row is not None and row.replayed_at == clock.instant
-    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent")
+    wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent", calls=calls)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,6 +787,23 @@ def test_temporary_refusal_keeps_the_mail_pending_then_it_goes_when_accepted(
     assert smtp.handler.message_ids() == [mail.message_id]
     sent = reload(ctx, mail.id)
     assert (sent.status, sent.attempts) == ("sent", 2)
+
+
+def test_temporary_refusal_on_the_last_attempt_marks_the_mail_failed(
+    sqlite_runtime: Runtime, smtp: SmtpSink
+) -> None:
+    ctx = sqlite_runtime.ctx
+    mail = acknowledgement_mail(ctx)
+    with ctx.db.transaction() as session:
+        session.execute(update(Mail).where(Mail.id == mail.id)
+                        .values(attempts=MAX_ATTEMPTS - 1))
+    smtp.handler.answer = "421 4.7.0 Try again later"
+
+    send_mail(mail.id, ctx)  # no exception: the broker must stop retrying
+
+    failed = reload(ctx, mail.id)
+    assert (failed.status, failed.attempts) == ("failed", MAX_ATTEMPTS)
+    assert failed.last_error is not None and "421" in failed.last_error
 
 
 @pytest.mark.parametrize("stage", ["DATA", "RCPT"])

@@ -125,10 +125,6 @@ def test_pdf_name_that_only_starts_like_an_active_one_is_accepted() -> None:
     assert check(harmless) == ("application/pdf", None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline/attachments.py _damage: active PDF names are matched as raw bytes, but a PDF name "
-    "may spell any character as #xx (ISO 32000-1 §7.3.5), so /J#61vaScript (= /JavaScript) and "
-    "/L#61unch pass the check"))
 def test_pdf_with_hex_escaped_javascript_name_is_refused() -> None:
     hostile = (b"%PDF-1.4\n1 0 obj<</OpenAction<</S/J#61vaScript/J#53(app.alert(1))>>"
                b"/AA<</O<</S/L#61unch>>>>>>endobj\ntrailer<<>>\n%%EOF\n")

@@ -71,6 +71,19 @@ LEGAL: dict[tuple[str, Action], Decision] = {
     ("received", Action.ACCEPTER): Decision(Status.RECEIVED, Outcome.ACCEPTED, Stage.ATTESTATION),
     ("received", Action.REFUSER): Decision(Status.RECEIVED, Outcome.REFUSED, Stage.CLOSURE),
     ("received", Action.CLORE): Decision(Status.RECEIVED, None, Stage.CLOSURE),
+    # An abandoned incomplete dossier can be refused or closed.
+    ("incomplete", Action.REFUSER): Decision(Status.INCOMPLETE, Outcome.REFUSED, Stage.CLOSURE),
+    ("incomplete", Action.CLORE): Decision(Status.INCOMPLETE, None, Stage.CLOSURE),
+    # Agents need not wait for their own notification to go out; it still goes.
+    ("transmitted_notifying", Action.RECU):
+        Decision(Status.RECEIVED, None, Stage.NOTIFICATION),
+    ("transmitted_notifying", Action.COMPLETER):
+        Decision(Status.INCOMPLETE, None, Stage.NOTIFICATION),
+    ("transmitted_notifying", Action.ACCEPTER):
+        Decision(Status.TRANSMITTED, Outcome.ACCEPTED, Stage.ATTESTATION),
+    ("transmitted_notifying", Action.REFUSER):
+        Decision(Status.TRANSMITTED, Outcome.REFUSED, Stage.CLOSURE),
+    ("transmitted_notifying", Action.CLORE): Decision(Status.TRANSMITTED, None, Stage.CLOSURE),
     ("received_accepted_closure", Action.CLOSE): Decision(Status.CLOSED, Outcome.ACCEPTED, None),
     ("transmitted_refused_closure", Action.CLOSE): Decision(Status.CLOSED, Outcome.REFUSED, None),
     ("received_closing", Action.CLOSE): Decision(Status.CLOSED, None, None),
@@ -276,3 +289,9 @@ def test_advance_clears_a_failure_mark() -> None:
     dossier.stage_nudged_at = T0
     assert dossier.advance(Stage.DEPOSIT, Stage.CLOSURE, T0 + timedelta(seconds=1))
     assert (dossier.stage_failed_at, dossier.stage_nudged_at) == (None, None)
+
+
+def test_recorded_step_has_its_id_at_once() -> None:
+    dossier = make_dossier(STATES["received"])
+    entry = dossier.apply(Action.CLORE, at=T0, actor="agent@demoville.test", channel="web")
+    assert entry.id

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:03:45.274910
+Create Date: 2026-11-26 15:13:10.831866
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def upgrade() -> None:
     sa.Column('submitted_at', pipeline.model.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', pipeline.model.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', pipeline.model.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('history_count', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
     sa.ForeignKeyConstraint(['commune_id'], ['communes.id'], ),
     sa.PrimaryKeyConstraint('id'),
