@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,16 +111,21 @@ def installation_secret(db: Database, key: str = "secret_key") -> str:
             InstallationSetting.key == key))
         if found:
             return found
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(InstallationSetting).values(
-            key=key, value=secrets.token_urlsafe(48)).on_conflict_do_nothing())
+        upsert_ignore(session, InstallationSetting, key=key, value=secrets.token_urlsafe(48))
     with db.transaction() as session:
         return session.scalars(select(InstallationSetting.value).where(
             InstallationSetting.key == key)).one()
 
 
-def upsert_ignore(session: Session, table: Any, **values: Any) -> bool:
+def upsert_ignore(session: Session, model: Any, **values: Any) -> bool:
     """Insert a row unless one with the same unique key exists; True when inserted."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    statement = _insert_ignore(session.get_bind().dialect.name, model.__table__)
+    return bool(session.execute(statement, values).rowcount)
+
+
+@functools.cache
+def _insert_ignore(dialect: str, table: Any) -> Any:
+    # Built once per table: on the hot path, building and caching the statement cost more
+    # than running it.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing()

@@ -10,17 +10,25 @@ same ``Message-ID``, fixed by the row, so mail clients and servers recognise it 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
 from pipeline.db import upsert_ignore
 from pipeline.model import Mail, OutboxMessage, new_id
 
+#: UTF-8 bodies in quoted-printable: readable in the raw message, safe for 7-bit relays.
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP
+#: SMTP wants CRLF line ends.
+WIRE = compat32.clone(linesep="\r\n")
 #: After this many failed attempts a mail is marked failed and shown to operators.
 MAX_ATTEMPTS = 12
 MAIL_QUEUE = "mail"
@@ -67,18 +75,23 @@ def queue_mail(
     return inserted
 
 
-def build_message(mail: Mail) -> EmailMessage:
-    """The RFC 5322 message of a mail row; the same row always gives the same headers."""
-    message = EmailMessage()
+def build_message(mail: Mail | Row[Any]) -> bytes:
+    """The RFC 5322 message of a mail row, CRLF-terminated; the same row gives the same bytes.
+
+    Built with the email package's compat32 classes: on the send path they cost a fraction of
+    ``EmailMessage``'s header registry, for the same result on plain French text.
+    """
+    message = Message()
     message["From"] = mail.sender
     message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["Subject"] = Header(mail.subject, UTF8, header_name="Subject")
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
+    message["MIME-Version"] = "1.0"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(mail.body_text)
-    return message
+    message.set_payload(mail.body_text, UTF8)
+    return message.as_bytes(policy=WIRE)
 
 
 def send_mail(mail_id: str, ctx: PipelineContext) -> None:
@@ -95,11 +108,10 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
         ).rowcount
         if not claimed:
             return
-        mail = session.scalars(select(Mail).where(Mail.id == mail_id)).one()
+        mail = session.execute(select(Mail.__table__).where(Mail.id == mail_id)).one()
     envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
     try:
-        wire = build_message(mail).as_bytes(policy=SMTP)  # CRLF line ends, as SMTP requires
-        ctx.mail_transport.send(envelope_from, mail.recipient, wire)
+        ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
     except TemporaryMailError as error:
         final = mail.attempts >= MAX_ATTEMPTS
         _mark(ctx, mail_id, "failed" if final else "pending", error=str(error))

@@ -11,38 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Row, Select, delete, func, select
 
 from pipeline.context import PipelineContext
 from pipeline.model import OutboxMessage
 
-#: Hands one message to the broker and returns once the broker confirmed it; raises otherwise.
-Publish = Callable[[OutboxMessage], None]
+#: Hands one outbox row (id, queue, actor, args) to the broker and returns once the broker
+#: confirmed it; raises otherwise.
+Publish = Callable[[Row[Any]], None]
+OUTBOX = OutboxMessage.__table__
 
 
 def publish_now(ctx: PipelineContext, publish: Publish, ids: list[str]) -> int:
     """Publish the given rows (just committed by this process); leave them on any failure."""
-    return _publish(ctx, publish, select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return _publish(ctx, publish, select(OUTBOX).where(OUTBOX.c.id.in_(ids)))
 
 
 def relay_once(ctx: PipelineContext, publish: Publish, *, older_than_seconds: float = 2.0,
                limit: int = 200) -> int:
     """Publish the oldest rows left behind; returns how many were published."""
     horizon = ctx.clock.now() - timedelta(seconds=older_than_seconds)
-    return _publish(ctx, publish, select(OutboxMessage)
-                    .where(OutboxMessage.created_at <= horizon)
-                    .order_by(OutboxMessage.created_at).limit(limit))
+    return _publish(ctx, publish, select(OUTBOX).where(OUTBOX.c.created_at <= horizon)
+                    .order_by(OUTBOX.c.created_at).limit(limit))
 
 
-def _publish(ctx: PipelineContext, publish: Publish, query: Select[tuple[OutboxMessage]]) -> int:
+def _publish(ctx: PipelineContext, publish: Publish, query: Select[Any]) -> int:
+    # Plain rows, not ORM objects: the relay runs after every commit and must stay cheap.
     with ctx.db.transaction() as session:
-        rows = session.scalars(query.with_for_update(skip_locked=True)).all()
+        rows = session.execute(query.with_for_update(skip_locked=True)).all()
         for row in rows:
             publish(row)  # an error rolls back: the rows stay and go again later
         if rows:
-            session.execute(delete(OutboxMessage).where(
-                OutboxMessage.id.in_([row.id for row in rows])))
+            session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_([row.id for row in rows])))
     return len(rows)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from pipeline.model import ApiToken
 
@@ -32,10 +33,20 @@ def create_token(session: Session, commune_id: int, scopes: tuple[str, ...], at:
     return token
 
 
-def find_token(session: Session, token: str) -> ApiToken | None:
-    """The live token matching a presented secret, or None."""
-    found = session.scalars(select(ApiToken).options(joinedload(ApiToken.commune))
-                            .where(ApiToken.token_sha256 == token_digest(token))).one_or_none()
-    if found is None or found.revoked_at is not None:
-        return None
-    return found
+@dataclass(frozen=True)
+class Grant:
+    """What a live token allows: its id, its commune, its scopes (space-separated)."""
+
+    id: int
+    commune_id: int
+    scopes: str
+
+
+def find_token(session: Session, token: str) -> Grant | None:
+    """The live token matching a presented secret, or None (one indexed lookup per request)."""
+    table = ApiToken.__table__
+    found = session.execute(
+        select(table.c.id, table.c.commune_id, table.c.scopes)
+        .where(table.c.token_sha256 == token_digest(token), table.c.revoked_at.is_(None))
+    ).first()
+    return Grant(found.id, found.commune_id, found.scopes) if found else None

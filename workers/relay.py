@@ -6,12 +6,13 @@ import logging
 import queue
 import threading
 import time
+from typing import Any
 
 import dramatiq
+from sqlalchemy import Row
 
 from pipeline.context import PipelineContext
-from pipeline.model import OutboxMessage
-from pipeline.outbox import publish_now, relay_once
+from pipeline.outbox import Publish, publish_now, relay_once
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +20,10 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 2.0
 
 
-def broker_publisher(broker: dramatiq.Broker):  # type: ignore[no-untyped-def]
+def broker_publisher(broker: dramatiq.Broker) -> Publish:
     """Publish an outbox row as a Dramatiq message; the row id is the message id."""
 
-    def publish(row: OutboxMessage) -> None:
+    def publish(row: Row[Any]) -> None:
         broker.enqueue(dramatiq.Message(
             queue_name=row.queue, actor_name=row.actor, args=tuple(row.args), kwargs={},
             options={}, message_id=row.id))
