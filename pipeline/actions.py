@@ -45,6 +45,9 @@ def act_on_dossier(
         dossier = lock_dossier(session, dossier_id)
         if action not in AGENT_ACTIONS:
             raise IllegalTransition(f"action réservée au traitement automatique : {action}")
+        if action is Action.REFUSER and not comment.strip():
+            # Validation may have prepared the motive: one action applies it.
+            comment = (dossier.report or {}).get("refusal_motive") or ""
         entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
                               comment=comment,
                               issues_attestation=demarche_of(dossier).issues_attestation)

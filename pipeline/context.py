@@ -38,3 +38,5 @@ class PipelineContext:
     clock: Clock = field(default_factory=SystemClock)
     blobs: BlobStore = field(default_factory=BlobStore)
     elections: tuple[Election, ...] = ()
+    #: INSEE codes routed to each commune, kept a minute (see pipeline.routing).
+    codes_cache: dict[int, tuple[float, frozenset[str]]] = field(default_factory=dict)

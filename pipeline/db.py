@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,7 +69,8 @@ def _stage_messages_to_outbox(session: Session, _context: Any, _instances: Any) 
         if isinstance(obj, OutboxMessage):
             if obj.id is None:
                 obj.id = new_id()
-            session.info.setdefault("outbox_ids", []).append(obj.id)
+            session.info.setdefault("outbox", []).append(
+                OutboxEntry(obj.id, obj.queue, obj.actor, list(obj.args)))
 
 
 def stage_message(dossier_id: str, stage: str, at: Any) -> OutboxMessage:
@@ -77,8 +78,17 @@ def stage_message(dossier_id: str, stage: str, at: Any) -> OutboxMessage:
     return OutboxMessage(id=new_id(), queue=stage, actor=stage, args=[dossier_id], created_at=at)
 
 
-#: Called with the ids of the outbox messages a transaction wrote, once it has committed.
-OutboxListener = Callable[[list[str]], None]
+class OutboxEntry(NamedTuple):
+    """An outbox row as written: what the relay publishes without reading it back."""
+
+    id: str
+    queue: str
+    actor: str
+    args: list[Any]
+
+
+#: Called with the outbox messages a transaction wrote, once it has committed.
+OutboxListener = Callable[[list[OutboxEntry]], None]
 
 
 class Database:
@@ -96,9 +106,15 @@ class Database:
             with session.begin():
                 yield session
                 session.flush()
-                written = session.info.pop("outbox_ids", [])
+                written = session.info.pop("outbox", [])
             if written and self.on_outbox is not None:
                 self.on_outbox(written)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A Core connection in a transaction, for hot paths that need no ORM objects."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

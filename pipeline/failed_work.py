@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
-from pipeline.model import Dossier, FailedWork, OutboxMessage, new_id
+from pipeline.mail_outbox import MAIL_QUEUE
+from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage, new_id
 
 STAGE_QUEUES = frozenset(stage.value for stage in Stage)
 
@@ -49,7 +50,11 @@ def replay(ctx: PipelineContext, failed_id: int) -> bool:
         if row is None or row.replayed_at is not None:
             return False
         row.replayed_at = now
-        if row.dossier_id:
+        if row.queue == MAIL_QUEUE:
+            # A mail given up on goes back in line with a fresh count of attempts.
+            session.execute(update(Mail).where(Mail.id == row.args[0], Mail.status == "failed")
+                            .values(status="pending", attempts=0, updated_at=now))
+        elif row.dossier_id:
             session.execute(update(Dossier).where(Dossier.id == row.dossier_id)
                             .values(stage_failed_at=None, stage_nudged_at=now))
         session.add(OutboxMessage(id=new_id(), queue=row.queue, actor=row.actor,

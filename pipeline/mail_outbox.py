@@ -17,12 +17,12 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
 from pipeline.db import upsert_ignore
-from pipeline.model import Mail, OutboxMessage, new_id
+from pipeline.model import FailedWork, Mail, OutboxMessage, new_id
 
 #: UTF-8 bodies in quoted-printable: readable in the raw message, safe for 7-bit relays.
 UTF8 = Charset("utf-8")
@@ -31,6 +31,7 @@ UTF8.body_encoding = QP
 WIRE = compat32.clone(linesep="\r\n")
 #: After this many failed attempts a mail is marked failed and shown to operators.
 MAX_ATTEMPTS = 12
+MAILS = Mail.__table__
 MAIL_QUEUE = "mail"
 SEND_ACTOR = "send_mail"
 
@@ -98,28 +99,28 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     """Send one mail once; safe to run twice, and after a crash at any point."""
     now = ctx.clock.now()
     stale = now - timedelta(seconds=ctx.settings.mail_claim_timeout_seconds)
-    with ctx.db.transaction() as session:
-        claimed = session.execute(
-            update(Mail)
-            .where(Mail.id == mail_id)
-            .where(or_(Mail.status == "pending",
-                       and_(Mail.status == "sending", Mail.updated_at < stale)))
-            .values(status="sending", attempts=Mail.attempts + 1, updated_at=now)
+    with ctx.db.connect() as connection:
+        claimed = connection.execute(
+            update(MAILS)
+            .where(MAILS.c.id == mail_id)
+            .where(or_(MAILS.c.status == "pending",
+                       and_(MAILS.c.status == "sending", MAILS.c.updated_at < stale)))
+            .values(status="sending", attempts=MAILS.c.attempts + 1, updated_at=now)
         ).rowcount
         if not claimed:
             return
-        mail = session.execute(select(Mail.__table__).where(Mail.id == mail_id)).one()
+        mail = connection.execute(select(MAILS).where(MAILS.c.id == mail_id)).one()
     envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
     try:
         ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
     except TemporaryMailError as error:
-        final = mail.attempts >= MAX_ATTEMPTS
-        _mark(ctx, mail_id, "failed" if final else "pending", error=str(error))
-        if not final:
+        if mail.attempts < MAX_ATTEMPTS:
+            _mark(ctx, mail_id, "pending", error=str(error))
             raise  # the broker tries again later, with backoff
+        _fail(ctx, mail, f"{mail.attempts} essais sans succès ; dernier : {error}")
         return
     except PermanentMailError as error:
-        _mark(ctx, mail_id, "failed", error=str(error))
+        _fail(ctx, mail, f"refusé par le serveur de courrier : {error}")
         return
     _mark(ctx, mail_id, "sent", transport=ctx.mail_transport.name, sent_at=ctx.clock.now())
 
@@ -133,19 +134,16 @@ def _mark(ctx: PipelineContext, mail_id: str, status: str, *, error: str | None 
         values["transport"] = transport
     if sent_at is not None:
         values["sent_at"] = sent_at
-    with ctx.db.transaction() as session:
-        session.execute(update(Mail).where(Mail.id == mail_id).values(**values))
+    with ctx.db.connect() as connection:
+        connection.execute(update(MAILS).where(MAILS.c.id == mail_id).values(**values))
 
 
-def retry_failed_mail(ctx: PipelineContext, mail_id: str) -> bool:
-    """Put a failed mail back in line (an operator's action); False when it was not failed."""
+def _fail(ctx: PipelineContext, mail: Row[Any], reason: str) -> None:
+    """Give up on a mail: marked failed and listed with the failed work, where it is replayed."""
     now = ctx.clock.now()
-    with ctx.db.transaction() as session:
-        changed = session.execute(
-            update(Mail).where(Mail.id == mail_id, Mail.status == "failed")
-            .values(status="pending", attempts=0, updated_at=now)
-        ).rowcount
-        if changed:
-            session.add(OutboxMessage(id=new_id(), queue=MAIL_QUEUE, actor=SEND_ACTOR,
-                                      args=[mail_id], created_at=now))
-        return bool(changed)
+    with ctx.db.connect() as connection:
+        connection.execute(update(MAILS).where(MAILS.c.id == mail.id).values(
+            status="failed", last_error=reason[:2000], updated_at=now))
+        connection.execute(insert(FailedWork.__table__).values(
+            queue=MAIL_QUEUE, actor=SEND_ACTOR, args=[mail.id], message_id=mail.id,
+            dossier_id=mail.dossier_id, reason=reason, attempts=mail.attempts, failed_at=now))

@@ -1,54 +1,62 @@
 """The outbox relay: publish committed messages to the broker, then forget them.
 
-Producers publish their own messages right after commit (``publish_now``) for low latency; the
-relay loop (``relay_once``) picks up whatever was left behind by a crash or a broker outage. Rows
-are locked with SKIP LOCKED, so many relays run side by side without publishing a row twice at
-once; a crash between publishing and deleting may publish a row again, which every handler
-tolerates.
+A process publishes the messages its own transactions wrote right after they commit, from memory
+(``publish_committed``), and deletes the published rows in batches (``forget``): the broker's
+confirmation comes first, so a row is never forgotten unpublished. The sweep (``relay_once``)
+picks up whatever was left behind by a crash or a broker outage; rows are locked with SKIP LOCKED,
+so many relays sweep side by side. A crash between publishing and forgetting publishes a row
+again later, which every handler tolerates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, select
+from sqlalchemy import delete, select
 
 from pipeline.context import PipelineContext
+from pipeline.db import OutboxEntry
 from pipeline.model import OutboxMessage
 
 #: Hands one outbox row (id, queue, actor, args) to the broker and returns once the broker
 #: confirmed it; raises otherwise.
-Publish = Callable[[Row[Any]], None]
+Publish = Callable[[Any], None]
 OUTBOX = OutboxMessage.__table__
 
 
-def publish_now(ctx: PipelineContext, publish: Publish, ids: list[str]) -> int:
-    """Publish the given rows (just committed by this process); leave them on any failure."""
-    return _publish(ctx, publish, select(OUTBOX).where(OUTBOX.c.id.in_(ids)))
+def publish_committed(publish: Publish, entries: Sequence[OutboxEntry]) -> list[str]:
+    """Publish rows this process just committed; returns the ids confirmed before any error."""
+    published = []
+    for entry in entries:
+        try:
+            publish(entry)
+        except Exception:
+            if not published:
+                raise
+            break  # the rest stays in the outbox for the sweep
+        published.append(entry.id)
+    return published
 
 
-def relay_once(ctx: PipelineContext, publish: Publish, *, older_than_seconds: float = 2.0,
+def forget(ctx: PipelineContext, ids: Sequence[str]) -> None:
+    """Delete published rows, in one statement."""
+    with ctx.db.connect() as connection:
+        connection.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(list(ids))))
+
+
+def relay_once(ctx: PipelineContext, publish: Publish, *, older_than_seconds: float = 5.0,
                limit: int = 200) -> int:
-    """Publish the oldest rows left behind; returns how many were published."""
+    """Publish the oldest rows left behind and delete them; returns how many."""
     horizon = ctx.clock.now() - timedelta(seconds=older_than_seconds)
-    return _publish(ctx, publish, select(OUTBOX).where(OUTBOX.c.created_at <= horizon)
-                    .order_by(OUTBOX.c.created_at).limit(limit))
-
-
-def _publish(ctx: PipelineContext, publish: Publish, query: Select[Any]) -> int:
-    # Plain rows, not ORM objects: the relay runs after every commit and must stay cheap.
-    with ctx.db.transaction() as session:
-        rows = session.execute(query.with_for_update(skip_locked=True)).all()
+    with ctx.db.connect() as connection:
+        rows = connection.execute(
+            select(OUTBOX).where(OUTBOX.c.created_at <= horizon)
+            .order_by(OUTBOX.c.created_at).limit(limit).with_for_update(skip_locked=True)
+        ).all()
         for row in rows:
             publish(row)  # an error rolls back: the rows stay and go again later
         if rows:
-            session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_([row.id for row in rows])))
+            connection.execute(delete(OUTBOX).where(OUTBOX.c.id.in_([row.id for row in rows])))
     return len(rows)
-
-
-def backlog(ctx: PipelineContext) -> int:
-    """How many messages wait in the outbox."""
-    with ctx.db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage)) or 0

@@ -60,8 +60,9 @@ class Settings:
             return env.get(PREFIX + name, default).strip()
 
         var_dir = Path(get("VAR_DIR") or "var")
-        database_url = get("DATABASE_URL") or f"sqlite:///{var_dir / 'teledossier.db'}"
-        _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
+        database_url = _psycopg(get("DATABASE_URL") or f"sqlite:///{var_dir / 'teledossier.db'}")
+        _check_url("DATABASE_URL", database_url,
+                   ("sqlite", "postgresql+psycopg", *BARE_POSTGRESQL_SCHEMES))
         broker_url = get("BROKER_URL")
         if broker_url:
             _check_url("BROKER_URL", broker_url, ("amqp", "amqps"))
@@ -99,6 +100,18 @@ class Settings:
             web_threads=_int(get, "WEB_THREADS", 16, 1, 256),
             elections_file=Path(elections) if elections else None,
         )
+
+
+#: Schemes that name PostgreSQL without a driver (SQLAlchemy would pick psycopg2, not installed).
+BARE_POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+
+
+def _psycopg(url: str) -> str:
+    """Point a bare ``postgresql://`` or ``postgres://`` address at psycopg 3, the one shipped."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in BARE_POSTGRESQL_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    return url
 
 
 def _int(get, name: str, default: int, low: int, high: int | None = None) -> int:

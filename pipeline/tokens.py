@@ -34,6 +34,50 @@ def create_token(session: Session, commune_id: int, scopes: tuple[str, ...], at:
 
 
 @dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token: never its secret, nor its digest."""
+
+    id: int
+    commune_id: int
+    label: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None
+
+
+def _info(token: ApiToken) -> TokenInfo:
+    return TokenInfo(token.id, token.commune_id, token.label, tuple(token.scopes.split()),
+                     token.created_at, token.revoked_at)
+
+
+def list_tokens(session: Session, commune_id: int) -> list[TokenInfo]:
+    """Every token of a commune, live or revoked, oldest first."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.commune_id == commune_id).order_by(ApiToken.id))
+    return [_info(token) for token in tokens]
+
+
+def revoke_token(session: Session, token_id: int, at: datetime) -> tuple[TokenInfo, bool] | None:
+    """Revoke a token for good: (the token, whether this call revoked it), None if unknown.
+
+    A token already revoked keeps its first revocation date. The API looks tokens up on every
+    request, so a revoked token is refused from the next request on.
+    """
+    token = session.get(ApiToken, token_id, with_for_update=True)
+    if token is None:
+        return None
+    revoked_now = token.revoked_at is None
+    if revoked_now:
+        token.revoked_at = at
+        session.flush()
+    return _info(token), revoked_now
+
+
+@dataclass(frozen=True)
 class Grant:
     """What a live token allows: its id, its commune, its scopes (space-separated)."""
 

@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--agents-email", required=True)
     create.add_argument("--alias", action="append", default=[],
                         help="ancien code INSEE rattaché à la commune (répétable)")
+    cset = commune.add_parser("set", help="modifier les réglages d'une commune")
+    cset.set_defaults(run=cmd_commune_set)
+    cset.add_argument("--insee", required=True)
+    cset.add_argument("--agents-email", help="boîte du service qui reçoit les notifications")
+    cset.add_argument("--rco-proof-of-address", metavar="oui|non",
+                      help="exiger un justificatif de domicile pour le recensement (RCO)")
+    clist = commune.add_parser("list", help="lister les communes et leurs réglages")
+    clist.set_defaults(run=cmd_commune_list)
 
     token = sub.add_parser("token", help="jetons d'API").add_subparsers(metavar="ACTION")
     tcreate = token.add_parser("create", help="créer un jeton (affiché seul sur la sortie)")
@@ -69,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     tcreate.add_argument("--commune", required=True, help="code INSEE")
     tcreate.add_argument("--scope", action="append", choices=["submit", "decide"])
     tcreate.add_argument("--label", default="")
+    tlist = token.add_parser("list", help="lister les jetons d'une commune (jamais leur secret)")
+    tlist.set_defaults(run=cmd_token_list)
+    tlist.add_argument("--commune", required=True, help="code INSEE")
+    trevoke = token.add_parser("revoke", help="révoquer un jeton (refusé aussitôt par l'API)")
+    trevoke.set_defaults(run=cmd_token_revoke)
+    trevoke.add_argument("id", metavar="ID", help="numéro du jeton (voir « token list »)")
 
     user = sub.add_parser("user", help="comptes").add_subparsers(metavar="ACTION")
     ucreate = user.add_parser("create", help="créer un compte")
@@ -153,10 +167,30 @@ def _print_welcome(settings: Settings, port: int, logins: Any) -> None:
     print("\nArrêt : Ctrl+C\n", flush=True)
 
 
+#: Why ``web`` and ``worker`` refuse to start without RabbitMQ.
+EMBEDDED_BROKER_REFUSAL = (
+    "« teledossier {command} » ne peut pas démarrer avec la file de messages intégrée "
+    "(TELEDOSSIER_BROKER_URL vide) : elle ne relie pas des processus séparés, les dossiers "
+    "déposés sur le web n'atteindraient jamais les workers. Lancez « teledossier up » (tout "
+    "en un seul processus) ou donnez à TELEDOSSIER_BROKER_URL l'adresse de RabbitMQ "
+    "(amqp://utilisateur:motdepasse@hote:5672/vhost)."
+)
+
+
+def _refuse_embedded_broker(settings: Settings, command: str) -> bool:
+    """Say why a process meant to run beside others cannot use the in-process broker."""
+    if not settings.embedded_broker:
+        return False
+    print(f"Erreur : {EMBEDDED_BROKER_REFUSAL.format(command=command)}", file=sys.stderr)
+    return True
+
+
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     from teledossier.server import start_server
     from web_minimal import create_app
 
+    if _refuse_embedded_broker(settings, "web"):
+        return 2
     runtime = _runtime(settings)
     runtime.start_relay()
     server = start_server(create_app(runtime), args.host, settings.port, settings.web_threads)
@@ -170,6 +204,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    if _refuse_embedded_broker(settings, "worker"):
+        return 2
     runtime = _runtime(settings)
     runtime.start_relay()
     runtime.start_worker()
@@ -205,6 +241,99 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
         runtime.stop()
     print(token)
     return 0
+
+
+def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import commune_tokens
+
+    runtime = _runtime(settings)
+    try:
+        tokens = commune_tokens(runtime.ctx, args.commune)
+    finally:
+        runtime.stop()
+    if not tokens:
+        print(f"Aucun jeton pour la commune {args.commune.strip().upper()}.")
+        return 0
+    print(f"{'ID':>6}  {'PORTÉES':<14}  {'CRÉÉ LE':<16}  {'RÉVOQUÉ LE':<16}  LIBELLÉ")
+    for token in tokens:
+        revoked = _when(token.revoked_at) if token.revoked_at else "-"
+        print(f"{token.id:>6}  {','.join(token.scopes):<14}  {_when(token.created_at):<16}  "
+              f"{revoked:<16}  {token.label}".rstrip())
+    return 0
+
+
+def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import revoke_api_token
+
+    raw = args.id.strip()
+    if not raw.isdecimal() or int(raw) < 1:
+        raise ValueError(f"numéro de jeton invalide : « {args.id} » (un nombre entier, "
+                         "voir « teledossier token list --commune <INSEE> »)")
+    runtime = _runtime(settings)
+    try:
+        token, revoked_now = revoke_api_token(runtime.ctx, int(raw))
+    finally:
+        runtime.stop()
+    if revoked_now:
+        print(f"Jeton {token.id} révoqué : l'API le refuse désormais.")
+    else:
+        print(f"Jeton {token.id} déjà révoqué le {_when(token.revoked_at)}.")
+    return 0
+
+
+def cmd_commune_set(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import update_commune
+
+    proof = None
+    if args.rco_proof_of_address is not None:
+        proof = _yes_no("--rco-proof-of-address", args.rco_proof_of_address)
+    runtime = _runtime(settings)
+    try:
+        commune = update_commune(runtime.ctx, args.insee, agents_email=args.agents_email,
+                                 rco_requires_proof_of_address=proof)
+    finally:
+        runtime.stop()
+    print(f"Commune {commune.insee} « {commune.name} » modifiée :")
+    _print_commune_settings(commune)
+    return 0
+
+
+def cmd_commune_list(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.communes import list_communes
+
+    runtime = _runtime(settings)
+    try:
+        communes = list_communes(runtime.ctx)
+    finally:
+        runtime.stop()
+    if not communes:
+        print("Aucune commune ; créez-en une avec « teledossier commune create ».")
+    for commune in communes:
+        print(f"{commune.insee}  {commune.name}")
+        _print_commune_settings(commune)
+    return 0
+
+
+def _print_commune_settings(commune: Any) -> None:
+    print(f"  boîte du service : {commune.agents_email}")
+    proof = "oui" if commune.rco_requires_proof_of_address else "non"
+    print(f"  justificatif de domicile exigé (RCO) : {proof}")
+    if commune.aliases:
+        print(f"  anciens codes INSEE : {', '.join(commune.aliases)}")
+
+
+def _yes_no(option: str, value: str) -> bool:
+    answer = value.strip().lower()
+    if answer not in ("oui", "non"):
+        raise ValueError(f"{option} attend « oui » ou « non », pas « {value} »")
+    return answer == "oui"
+
+
+def _when(instant: Any) -> str:
+    """An instant as agents read it: Paris time, day first."""
+    from pipeline.clock import PARIS
+
+    return f"{instant.astimezone(PARIS):%d/%m/%Y %H:%M}"
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,9 +10,12 @@ import socket
 import urllib.error
 import urllib.request
 import uuid
+from typing import Any
 
 import pytest
 
+#: An existing database the tests connect to in order to create and drop their own, on the same
+#: server with the same credentials; its host, port, user, password and name are all used.
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1")
 AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", "5672"))
@@ -40,22 +43,44 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def create_pg_database() -> tuple[str, str]:
-    """Create an empty database for one test; returns (its URL, its name)."""
+def pg_connect_args(admin_url: str) -> dict[str, Any]:
+    """psycopg.connect() keywords for the server, credentials and database of an SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    found = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username,
+             "password": url.password, "dbname": url.database, **url.query}
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def pg_database_url(admin_url: str, name: str) -> str:
+    """The URL of database ``name`` on the admin URL's server, for the application (psycopg 3)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _pg_admin() -> Any:
     import psycopg
 
-    if not port_open("127.0.0.1", 5432):
-        missing("PostgreSQL", "127.0.0.1:5432")
+    return psycopg.connect(**pg_connect_args(PG_ADMIN_URL), autocommit=True)
+
+
+def create_pg_database() -> tuple[str, str]:
+    """Create an empty database for one test; returns (its URL, its name)."""
+    args = pg_connect_args(PG_ADMIN_URL)
+    unix_socket = str(args["host"]).startswith("/")
+    if not unix_socket and not port_open(args["host"], int(args["port"])):
+        missing("PostgreSQL", f"{args['host']}:{args['port']} (TEST_PG_URL)")
     name = f"td_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
+    with _pg_admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, name
+    return pg_database_url(PG_ADMIN_URL, name), name
 
 
 def drop_pg_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
+    with _pg_admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

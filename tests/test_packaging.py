@@ -84,6 +84,37 @@ def test_app_services_start_after_the_migration() -> None:
     assert "container_name" not in services["worker"]  # so that --scale worker=N works
 
 
+def cli_commands() -> set[str]:
+    script = Path(sys.executable).parent / "teledossier"
+    assert script.exists(), f"{script} is missing: install the project (make test does it)"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                            check=True, timeout=60)
+    return set(re.findall(r"^ {4}(\S+)", result.stdout, re.M))
+
+
+def test_plain_compose_up_starts_only_commands_that_exist() -> None:
+    services = compose()["services"]
+    commands = cli_commands()
+    started = {name: service["command"] for name, service in services.items()
+               if name in APP_SERVICES and not service.get("profiles")}
+    assert started, "no application service starts with a plain `docker compose up`"
+    unknown = {name: command for name, command in started.items()
+               if command[0] != "teledossier" or command[1] not in commands}
+    assert not unknown, f"these services would crash-loop: {unknown}"
+    # Defined all the same, for when its command arrives.
+    assert services["mail-gateway"]["profiles"] == ["mail-gateway"]
+
+
+def test_env_example_says_only_what_the_image_really_sets() -> None:
+    text = " ".join(line.lstrip("# ") for line in
+                    ENV_EXAMPLE.read_text(encoding="utf-8").splitlines())
+    claim = re.search(r"l'image fixe ((?:[A-Z_]+)(?:(?:, | et )[A-Z_]+)*)", text)
+    assert claim, "the env example no longer says which variables the image sets"
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for name in re.split(r", | et ", claim[1]):
+        assert re.search(rf"^ENV TELEDOSSIER_{name}=", dockerfile, re.M), name
+
+
 def test_readme_names_every_compose_service() -> None:
     text = readme()
     missing = sorted(name for name in compose()["services"] if name not in text)
@@ -160,9 +191,5 @@ def test_rabbitmq_definitions_cover_every_queue() -> None:
 
 
 def test_cli_help_lists_the_commands() -> None:
-    script = Path(sys.executable).parent / "teledossier"
-    assert script.exists(), f"{script} is missing: install the project (make test does it)"
-    result = subprocess.run([str(script), "--help"], capture_output=True, text=True,
-                            check=True, timeout=60)
-    listed = set(re.findall(r"^ {4}(\S+)", result.stdout, re.M))
+    listed = cli_commands()
     assert set(COMMANDS) <= listed, sorted(set(COMMANDS) - listed)

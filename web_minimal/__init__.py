@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from teledossier.bootstrap import Runtime
+if TYPE_CHECKING:
+    # Only for annotations: at run time the edge depends on the core alone, never on the
+    # composition root that builds the Runtime (and imports the other edges).
+    from teledossier.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

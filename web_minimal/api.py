@@ -38,6 +38,8 @@ REALM = 'Bearer realm="teledossier"'
 #: A core error about the n-th attachment, to rename after the request's own field.
 ATTACHMENT_FIELD = re.compile(r"^attachments\[(\d+)\](.*)$")
 INVALID_REQUEST = "requête invalide : corrigez les champs indiqués"
+#: How the core's refusal begins when an action needs a motive and none can be found.
+MOTIVE_REQUIRED = "un motif est obligatoire"
 
 
 class ApiError(Exception):
@@ -106,7 +108,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         receipt = submit_dossier(_ctx(), caller.commune_id, submission)
     except InvalidDossier as error:
         raise _refusal(draft, error.errors) from error
-    status_url = url_for(".show_dossier", reference=receipt.reference, _external=True)
+    status_url = public_url_for(".show_dossier", reference=receipt.reference)
     body = {"reference": receipt.reference, "status_url": status_url}
     if not receipt.created:  # the same national dossier again: a partner's retry
         return jsonify(body), 200, {}
@@ -132,6 +134,10 @@ def act(reference: str) -> Response:
     except DossierNotFound as error:
         raise _not_found() from error
     except IllegalTransition as error:
+        if action in NEEDS_MOTIVE and str(error).startswith(MOTIVE_REQUIRED):
+            # No comment, and the core found no motive to use (for ``refuser``, the one
+            # validation may have prepared): a field to fix, not a conflict with the state.
+            raise ApiError(400, INVALID_REQUEST, [FieldError("comment", str(error))]) from error
         raise ApiError(409, str(error)) from error
     return jsonify(_dossier_json(caller, canonical))
 
@@ -351,8 +357,8 @@ def _read_action() -> tuple[Action, str]:
         errors.append(FieldError("comment", "le commentaire doit être un texte"))
         comment = None
     comment = comment or ""
-    if name in known and Action(name) in NEEDS_MOTIVE and not comment.strip():
-        errors.append(FieldError("comment", f"un motif est obligatoire pour « {name} »"))
+    # A missing motive is the core's to judge: ``refuser`` may use the motive validation
+    # prepared. The core's refusal becomes a 400 on ``comment`` (see ``act``).
     if errors:
         raise ApiError(400, INVALID_REQUEST, errors)
     return Action(name), comment
@@ -389,6 +395,7 @@ def dossier_json(dossier: Dossier) -> dict[str, Any]:
         "outcome": dossier.outcome,
         "national_number": dossier.national_number,
         "submitted_at": dossier.submitted_at.isoformat(),
+        "report": report_json(dossier.report),
         "history": [
             {
                 "at": entry.at.isoformat(),
@@ -402,6 +409,32 @@ def dossier_json(dossier: Dossier) -> dict[str, Any]:
             for entry in dossier.history
         ],
     }
+
+
+def report_json(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What validation found, for the agent: always the same four keys, or None before it ran."""
+    if report is None:
+        return None
+    return {
+        "missing": list(report.get("missing") or []),
+        "flags": [{"code": flag.get("code"), "message": flag.get("message")}
+                  for flag in report.get("flags") or []],
+        "refusal_motive": report.get("refusal_motive") or None,
+        "late": bool(report.get("late", False)),
+    }
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute address under TELEDOSSIER_PUBLIC_URL, right behind a reverse proxy.
+
+    The request's own host and scheme are those the proxy used to reach this process
+    (often ``http://127.0.0.1:8000``), not those the client must use.
+    """
+    path = url_for(endpoint, **values)
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root):]  # the public address already carries any prefix
+    return _ctx().settings.public_url + path
 
 
 def _ctx() -> PipelineContext:

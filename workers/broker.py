@@ -7,10 +7,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import default_middleware
+from dramatiq.middleware import Retries, ShutdownNotifications, TimeLimit
 
 from pipeline.context import PipelineContext
 from workers.failures import RecordFailedWork
+
+#: A stage taking longer than this is interrupted and retried (SMTP and DB calls have their
+#: own, shorter, timeouts).
+STAGE_TIME_LIMIT_MS = 5 * 60 * 1000
 
 #: pika connection settings unless the URL says otherwise: fail fast so a broker outage never
 #: holds a web request or a worker thread for long (the outbox keeps what could not be sent).
@@ -24,8 +28,10 @@ AMQP_DEFAULTS = {
 
 def build_broker(ctx: PipelineContext) -> dramatiq.Broker:
     # Dramatiq runs the "after" hooks in reverse order: RecordFailedWork goes first in the list
-    # so that it runs after Retries has decided whether the message failed for good.
-    middleware = [RecordFailedWork(ctx)] + [m() for m in default_middleware]
+    # so that it runs after Retries has decided whether the message failed for good. Of the
+    # default middleware, only what the pipeline uses: no callbacks, pipelines or age limits.
+    middleware = [RecordFailedWork(ctx), TimeLimit(time_limit=STAGE_TIME_LIMIT_MS),
+                  ShutdownNotifications(), Retries()]
     if ctx.settings.embedded_broker:
         return StubBroker(middleware=middleware)
     return RabbitmqBroker(url=with_amqp_defaults(ctx.settings.broker_url),

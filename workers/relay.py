@@ -9,21 +9,23 @@ import time
 from typing import Any
 
 import dramatiq
-from sqlalchemy import Row
 
 from pipeline.context import PipelineContext
-from pipeline.outbox import Publish, publish_now, relay_once
+from pipeline.db import OutboxEntry
+from pipeline.outbox import Publish, forget, publish_committed, relay_once
 
 log = logging.getLogger(__name__)
 
 #: How often the relay looks for rows no process published (crash, broker outage).
 SWEEP_EVERY_SECONDS = 2.0
+#: Published rows are deleted together, at most this long after their publication.
+FORGET_EVERY_SECONDS = 0.2
 
 
 def broker_publisher(broker: dramatiq.Broker) -> Publish:
     """Publish an outbox row as a Dramatiq message; the row id is the message id."""
 
-    def publish(row: Row[Any]) -> None:
+    def publish(row: Any) -> None:
         broker.enqueue(dramatiq.Message(
             queue_name=row.queue, actor_name=row.actor, args=tuple(row.args), kwargs={},
             options={}, message_id=row.id))
@@ -34,18 +36,18 @@ def broker_publisher(broker: dramatiq.Broker) -> Publish:
 class Relay:
     """Publishes outbox rows in a background thread, so callers never wait on the broker."""
 
-    def __init__(self, ctx: PipelineContext, broker: dramatiq.Broker, *, sweep: bool = True):
+    def __init__(self, ctx: PipelineContext, broker: dramatiq.Broker) -> None:
         self.ctx = ctx
         self.publish = broker_publisher(broker)
-        self.sweep = sweep
-        self.pending: queue.Queue[str] = queue.Queue()
+        self.pending: queue.Queue[OutboxEntry] = queue.Queue()
+        self.published: list[str] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
 
-    def notify(self, ids: list[str]) -> None:
+    def notify(self, entries: list[OutboxEntry]) -> None:
         """Called after a commit with the outbox rows it wrote."""
-        for message_id in ids:
-            self.pending.put(message_id)
+        for entry in entries:
+            self.pending.put(entry)
 
     def start(self) -> None:
         self.thread.start()
@@ -55,32 +57,40 @@ class Relay:
         self.thread.join(timeout)
 
     def _run(self) -> None:
-        next_sweep = time.monotonic()
+        next_sweep = next_forget = time.monotonic()
         failures = 0
         while not self.stopping.is_set():
-            batch = self._take(timeout=0.5)
+            batch = self._take(timeout=FORGET_EVERY_SECONDS)
             try:
                 if batch:
-                    publish_now(self.ctx, self.publish, batch)
-                if self.sweep and time.monotonic() >= next_sweep:
-                    while relay_once(self.ctx, self.publish, older_than_seconds=5.0):
+                    self.published += publish_committed(self.publish, batch)
+                now = time.monotonic()
+                if self.published and now >= next_forget:
+                    forget(self.ctx, self.published)
+                    self.published = []
+                    next_forget = now + FORGET_EVERY_SECONDS
+                if now >= next_sweep:
+                    while relay_once(self.ctx, self.publish):
                         pass
-                    next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+                    next_sweep = now + SWEEP_EVERY_SECONDS
                 failures = 0
             except Exception as error:
                 failures += 1
                 # What was not published stays in the outbox; the sweep sends it once it can.
                 log.warning("outbox relay: %s (nouvel essai dans %ss)", error, min(failures, 10))
                 self.stopping.wait(min(failures, 10))
-        # Last chance for what this process committed just before stopping.
-        batch = self._take(timeout=0)
-        if batch:
-            try:
-                publish_now(self.ctx, self.publish, batch)
-            except Exception as error:
-                log.warning("outbox relay at shutdown: %s", error)
+        self._drain()
 
-    def _take(self, timeout: float) -> list[str]:
+    def _drain(self) -> None:
+        """At shutdown: publish what was committed just before, and forget what was sent."""
+        try:
+            self.published += publish_committed(self.publish, self._take(timeout=0))
+            if self.published:
+                forget(self.ctx, self.published)
+        except Exception as error:
+            log.warning("outbox relay at shutdown: %s (the sweep will send the rest)", error)
+
+    def _take(self, timeout: float) -> list[OutboxEntry]:
         try:
             first = self.pending.get(timeout=timeout) if timeout else self.pending.get_nowait()
         except queue.Empty:

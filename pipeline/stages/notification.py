@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from pipeline import mail_templates
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
+from pipeline.model import User
 from pipeline.stages.common import agent_url, demarche_of, lock_dossier
 
 
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
-    """Queue the notification to the commune's service mailbox, once per transmission."""
+    """Queue the notification to the service mailbox and to each agent who asked for it."""
     with ctx.db.transaction() as session:
         dossier = lock_dossier(session, dossier_id, with_attachments=True)
         if dossier.stage != Stage.NOTIFICATION:
             return
         subject, body = mail_templates.agent_notification(
             dossier, demarche_of(dossier), agent_url(ctx, dossier))
-        # The cause is the step that started this stage: validation's "transmitted".
-        queue_mail(session, ctx, cause=dossier.cause(), recipient=dossier.commune.agents_email,
-                   purpose="agent_notification", subject=subject, body=body,
-                   sender_name="Suivi des démarches en ligne", dossier_id=dossier.id,
-                   commune_id=dossier.commune_id)
+        recipients = dict.fromkeys([dossier.commune.agents_email.lower(), *session.scalars(
+            select(User.email).where(User.commune_id == dossier.commune_id, User.active,
+                                     User.wants_notifications).order_by(User.id))])
+        for recipient in recipients:
+            # The stage runs once per transmission (``advance`` below): its step names the cause.
+            queue_mail(session, ctx, cause=dossier.cause(), recipient=recipient,
+                       purpose="agent_notification", subject=subject, body=body,
+                       sender_name="Suivi des démarches en ligne", dossier_id=dossier.id,
+                       commune_id=dossier.commune_id)
         dossier.advance(Stage.NOTIFICATION, None, ctx.clock.now())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline import mail_templates
-from pipeline.clock import paris_today
+from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
 from pipeline.demarches import AttachmentInfo, ValidationContext
 from pipeline.lifecycle import Action, Stage
@@ -21,9 +21,11 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             return  # already done by an earlier run
         demarche = demarche_of(dossier)
         rules = ValidationContext(
-            today=paris_today(ctx.clock),
+            # Ages and deadlines are judged on the day of filing, not on the day this runs
+            # (a dossier filed at 23:59 on the deadline day is in time).
+            today=dossier.submitted_at.astimezone(PARIS).date(),
             commune_insee=dossier.commune.insee,
-            commune_codes=commune_codes(session, dossier.commune),
+            commune_codes=commune_codes(session, dossier.commune, ctx.codes_cache),
             elections=ctx.elections,
             rco_requires_proof_of_address=dossier.commune.rco_requires_proof_of_address,
         )

@@ -224,6 +224,40 @@ def test_json_dossier_is_taken_in_then_transmitted_by_the_pipeline(api: Api) -> 
     assert [e["to_status"] for e in shown["history"]] == ["submitted", "transmitted"]
 
 
+def test_status_url_and_location_follow_the_public_url(
+    runtime_factory: Callable[..., Runtime], sqlite_url: str,
+) -> None:
+    # Behind an HTTPS reverse proxy the process itself is reached over plain HTTP, locally.
+    api = make_api(runtime_factory(sqlite_url, public_url="https://teledossier.demoville.fr/"))
+
+    response = api.client.post(DOSSIERS, json=rco_body(), headers=api.auth(),
+                               base_url="http://127.0.0.1:8000")
+
+    assert response.status_code == 201
+    reference = response.get_json()["reference"]
+    expected = f"https://teledossier.demoville.fr/api/v1/dossiers/{reference}"
+    assert response.get_json()["status_url"] == expected
+    assert response.headers["Location"] == expected
+
+
+def test_dossier_shows_the_validation_report_once_checked(api: Api) -> None:
+    reference = submitted_reference(api)
+    assert api.get(reference).get_json()["report"] is None  # not checked yet
+
+    start_pipeline(api.runtime)
+    shown = api.wait_for_status(reference, "transmitted")
+
+    report = shown["report"]
+    assert set(report) == {"missing", "flags", "refusal_motive", "late"}
+    assert report["missing"] == [] and report["refusal_motive"] is None
+    # Born in January 2009: filed after the normal period, a late census (régularisation).
+    assert report["late"] is True
+    assert [flag["code"] for flag in report["flags"]] == ["regularisation"]
+    assert "régularisation" in report["flags"][0]["message"]
+    acted = api.act(reference, "recu").get_json()
+    assert acted["report"] == report
+
+
 def test_multipart_xml_dossier_is_taken_in(api: Api) -> None:
     response = api.client.post(DOSSIERS, headers=api.auth(), data={
         "dossier": (io.BytesIO(RCO_XML), "dossier.xml", "application/xml"),
@@ -473,13 +507,43 @@ def test_action_on_a_dossier_still_being_checked_is_a_conflict(api: Api) -> None
     assert "vérification" in response.get_json()["error"]
 
 
-def test_refusal_without_motive_is_refused_before_acting(api: Api) -> None:
-    reference = submitted_reference(api)
+@pytest.mark.parametrize("action", ["refuser", "completer"])
+def test_action_without_motive_is_a_400_on_the_comment(api: Api, action: str) -> None:
+    reference = transmitted_reference(api)  # its report prepares no refusal motive
 
-    response = api.act(reference, "refuser", comment="  ")
+    response = api.act(reference, action, comment="  ")
 
     assert response.status_code == 400
-    assert field_messages(response) == {"comment": "un motif est obligatoire pour « refuser »"}
+    assert field_messages(response)["comment"].startswith("un motif est obligatoire")
+    shown = api.get(reference).get_json()
+    assert shown["status"] == "transmitted" and shown["outcome"] is None
+
+
+def test_refusal_without_comment_is_left_to_the_core(api: Api,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The core may use the refusal motive validation prepared: the API must not refuse first.
+    reference = submitted_reference(api)
+    calls: list[tuple[str, str]] = []
+
+    def act_on_dossier(ctx: Any, commune_id: int, ref: str, action: Any, **kwargs: Any) -> None:
+        calls.append((action.value, kwargs["comment"]))
+
+    monkeypatch.setattr("web_minimal.api.act_on_dossier", act_on_dossier)
+
+    response = api.act(reference, "refuser")
+
+    assert response.status_code == 200, response.get_json()
+    assert calls == [("refuser", "")]
+
+
+def test_motive_check_on_a_closed_dossier_is_still_a_conflict(api: Api) -> None:
+    reference = transmitted_reference(api)
+    assert api.act(reference, "clore").status_code == 200
+    api.wait_for_status(reference, "closed")
+
+    response = api.act(reference, "refuser", comment="hors délai")
+
+    assert response.status_code == 409
 
 
 def test_unknown_action_is_refused(api: Api) -> None:

@@ -64,6 +64,34 @@ def test_production_values_are_read() -> None:
     assert settings.stuck_after_seconds == 60
 
 
+@pytest.mark.parametrize("given", [
+    "postgresql://teledossier:mot%40passe@db.demoville.fr:5432/teledossier",
+    "postgres://teledossier:mot%40passe@db.demoville.fr:5432/teledossier",
+    "POSTGRESQL://teledossier:mot%40passe@db.demoville.fr:5432/teledossier",
+])
+def test_bare_postgresql_url_is_pointed_at_psycopg_3(given: str) -> None:
+    settings = Settings.from_env({"TELEDOSSIER_DATABASE_URL": given})
+
+    assert settings.database_url == (
+        "postgresql+psycopg://teledossier:mot%40passe@db.demoville.fr:5432/teledossier")
+    assert not settings.uses_sqlite
+
+
+def test_bare_postgresql_url_gives_a_psycopg_3_engine() -> None:
+    from sqlalchemy import create_engine
+
+    settings = Settings.from_env({"TELEDOSSIER_DATABASE_URL": "postgres://u@127.0.0.1:1/base"})
+
+    engine = create_engine(settings.database_url)  # psycopg2 is not installed: this would fail
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_psycopg_url_is_kept_as_it_is() -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert Settings.from_env({"TELEDOSSIER_DATABASE_URL": url}).database_url == url
+
+
 BAD_VALUES = [
     # ports
     ("PORT", "0"),
@@ -73,7 +101,8 @@ BAD_VALUES = [
     ("PORT", "80.5"),
     # database
     ("DATABASE_URL", "mysql://root@localhost/teledossier"),
-    ("DATABASE_URL", "postgres://postgres@127.0.0.1/test"),
+    ("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1/test"),
+    ("DATABASE_URL", "postgres://postgres@127.0.0.1:99999/test"),
     ("DATABASE_URL", "/var/lib/teledossier.db"),
     ("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:99999/test"),
     ("DATABASE_URL", "postgresql+psycopg://postgres@[::1/test"),
