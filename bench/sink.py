@@ -18,8 +18,10 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         arrived = time.monotonic()
-        message = message_from_bytes(envelope.original_content or envelope.content)
-        subject = str(make_header(decode_header(message.get("Subject", ""))))
+        # Only the headers are parsed: the sink shares the machine with what it measures.
+        raw = envelope.original_content or envelope.content
+        headers = message_from_bytes(raw.split(b"\r\n\r\n", 1)[0])
+        subject = str(make_header(decode_header(headers.get("Subject", ""))))
         with self.lock:
             for recipient in envelope.rcpt_tos:
                 self.arrivals.setdefault(recipient, []).append((arrived, subject))

@@ -6,15 +6,18 @@ import functools
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.model import Dossier, InstallationSetting, OutboxMessage, new_id
+
+OUTBOX = OutboxMessage.__table__
 
 #: SQLite waits this long for a lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -48,34 +51,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(engine, expire_on_commit=False)
-    event.listen(factory, "before_flush", _stage_messages_to_outbox)
-    return factory
+    # No autoflush: each transaction flushes once, at its end; handlers never read back what
+    # they changed in the same transaction.
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def _stage_messages_to_outbox(session: Session, _context: Any, _instances: Any) -> None:
-    """Write the message for each dossier whose stage changed, in the same transaction.
+def add_message(session: Session, queue: str, actor: str, args: list[Any],
+                at: datetime) -> str:
+    """Write a message into the outbox in the session's transaction; published once committed."""
+    entry = OutboxEntry(new_id(), queue, actor, list(args))
+    session.info.setdefault("outbox", []).append((entry, at))
+    return entry.id
 
-    Also notes every outbox message of the transaction, so that it is published at commit.
-    """
-    for obj in list(session.new) + list(session.dirty):
+
+def add_stage_message(session: Session, dossier_id: str, stage: str, at: datetime) -> str:
+    """The message that runs ``stage`` for a dossier (queue and actor share its name)."""
+    return add_message(session, stage, stage, [dossier_id], at)
+
+
+def _write_outbox(session: Session) -> list[OutboxEntry]:
+    """Turn every stage change of the transaction into its message, and write them all."""
+    for obj in [*session.new, *session.identity_map.values()]:
         if isinstance(obj, Dossier) and obj.pending_stage_message is not None:
-            stage = obj.pending_stage_message
+            if obj.id is None:
+                obj.id = new_id()
+            add_stage_message(session, obj.id, obj.pending_stage_message.value, obj.updated_at)
             obj.pending_stage_message = None
-            if obj.id is None:
-                obj.id = new_id()
-            session.add(stage_message(obj.id, stage.value, obj.updated_at))
-    for obj in session.new:
-        if isinstance(obj, OutboxMessage):
-            if obj.id is None:
-                obj.id = new_id()
-            session.info.setdefault("outbox", []).append(
-                OutboxEntry(obj.id, obj.queue, obj.actor, list(obj.args)))
-
-
-def stage_message(dossier_id: str, stage: str, at: Any) -> OutboxMessage:
-    """The outbox message that runs ``stage`` for a dossier (queue and actor share its name)."""
-    return OutboxMessage(id=new_id(), queue=stage, actor=stage, args=[dossier_id], created_at=at)
+    written = session.info.pop("outbox", [])
+    if written:
+        session.execute(insert(OUTBOX), [
+            {"id": e.id, "queue": e.queue, "actor": e.actor, "args": e.args, "created_at": at}
+            for e, at in written])
+    return [entry for entry, _ in written]
 
 
 class OutboxEntry(NamedTuple):
@@ -105,8 +112,8 @@ class Database:
         with self.sessions() as session:
             with session.begin():
                 yield session
+                written = _write_outbox(session)
                 session.flush()
-                written = session.info.pop("outbox", [])
             if written and self.on_outbox is not None:
                 self.on_outbox(written)
 

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pipeline.context import PipelineContext
+from pipeline.db import add_message
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import MAIL_QUEUE
-from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage, new_id
+from pipeline.model import Dossier, FailedWork, Mail
 
 STAGE_QUEUES = frozenset(stage.value for stage in Stage)
 
@@ -57,6 +58,5 @@ def replay(ctx: PipelineContext, failed_id: int) -> bool:
         elif row.dossier_id:
             session.execute(update(Dossier).where(Dossier.id == row.dossier_id)
                             .values(stage_failed_at=None, stage_nudged_at=now))
-        session.add(OutboxMessage(id=new_id(), queue=row.queue, actor=row.actor,
-                                  args=list(row.args), created_at=now))
+        add_message(session, row.queue, row.actor, list(row.args), now)
         return True

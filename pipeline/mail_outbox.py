@@ -21,8 +21,8 @@ from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
-from pipeline.db import upsert_ignore
-from pipeline.model import FailedWork, Mail, OutboxMessage, new_id
+from pipeline.db import add_message, upsert_ignore
+from pipeline.model import FailedWork, Mail, new_id
 
 #: UTF-8 bodies in quoted-printable: readable in the raw message, safe for 7-bit relays.
 UTF8 = Charset("utf-8")
@@ -71,8 +71,7 @@ def queue_mail(
         updated_at=now,
     )
     if inserted:
-        session.add(OutboxMessage(id=new_id(), queue=MAIL_QUEUE, actor=SEND_ACTOR,
-                                  args=[mail_id], created_at=now))
+        add_message(session, MAIL_QUEUE, SEND_ACTOR, [mail_id], now)
     return inserted
 
 

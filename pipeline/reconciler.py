@@ -13,9 +13,9 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from pipeline.context import PipelineContext
-from pipeline.db import stage_message
+from pipeline.db import add_message, add_stage_message
 from pipeline.mail_outbox import MAIL_QUEUE, SEND_ACTOR
-from pipeline.model import Dossier, Mail, OutboxMessage, new_id
+from pipeline.model import Dossier, Mail
 
 #: At most this many dossiers or mails are nudged per pass, to keep transactions short.
 BATCH = 500
@@ -41,7 +41,7 @@ def reconcile(ctx: PipelineContext) -> ReconcileReport:
             .limit(BATCH).with_for_update(skip_locked=True, of=Dossier)
         ).all()
         for dossier_id, stage in stuck:
-            session.add(stage_message(dossier_id, stage, now))
+            add_stage_message(session, dossier_id, stage, now)
         if stuck:
             session.execute(update(Dossier).where(Dossier.id.in_([d for d, _ in stuck]))
                             .values(stage_nudged_at=now))
@@ -52,8 +52,7 @@ def reconcile(ctx: PipelineContext) -> ReconcileReport:
             .limit(BATCH).with_for_update(skip_locked=True)
         ).all()
         for mail_id in mails:
-            session.add(OutboxMessage(id=new_id(), queue=MAIL_QUEUE, actor=SEND_ACTOR,
-                                      args=[mail_id], created_at=now))
+            add_message(session, MAIL_QUEUE, SEND_ACTOR, [mail_id], now)
         if mails:
             # Touch pending rows so the next pass waits again; a stale claim stays stale so
             # that send_mail may take it over.

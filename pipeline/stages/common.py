@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pipeline.context import PipelineContext
@@ -14,12 +14,16 @@ class PermanentError(Exception):
     """Work that will never succeed by trying again; it goes straight to the failed-work table."""
 
 
+#: Built once: every stage runs this, and building the statement costs as much as running it.
+LOCK = (select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+        .options(joinedload(Dossier.commune)).with_for_update(of=Dossier))
+LOCK_WITH_ATTACHMENTS = LOCK.options(selectinload(Dossier.attachments))
+
+
 def lock_dossier(session: Session, dossier_id: str, *, with_attachments: bool = False) -> Dossier:
     """Load a dossier and lock its row until commit, so concurrent runs of a stage serialise."""
-    query = select(Dossier).where(Dossier.id == dossier_id).options(joinedload(Dossier.commune))
-    if with_attachments:
-        query = query.options(selectinload(Dossier.attachments))
-    dossier = session.scalars(query.with_for_update(of=Dossier)).one_or_none()
+    query = LOCK_WITH_ATTACHMENTS if with_attachments else LOCK
+    dossier = session.scalars(query, {"dossier_id": dossier_id}).one_or_none()
     if dossier is None:
         raise PermanentError(f"dossier {dossier_id} introuvable")
     return dossier
