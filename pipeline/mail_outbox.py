@@ -17,7 +17,7 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
@@ -94,21 +94,25 @@ def build_message(mail: Mail | Row[Any]) -> bytes:
     return message.as_bytes(policy=WIRE)
 
 
+#: Take a mail for sending: pending, or claimed long ago by a worker that must have died.
+CLAIM = (
+    update(MAILS)
+    .where(MAILS.c.id == bindparam("mail_id"))
+    .where(or_(MAILS.c.status == "pending",
+               and_(MAILS.c.status == "sending", MAILS.c.updated_at < bindparam("stale"))))
+    .values(status="sending", attempts=MAILS.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(*MAILS.c)
+)
+
+
 def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     """Send one mail once; safe to run twice, and after a crash at any point."""
     now = ctx.clock.now()
     stale = now - timedelta(seconds=ctx.settings.mail_claim_timeout_seconds)
     with ctx.db.connect() as connection:
-        claimed = connection.execute(
-            update(MAILS)
-            .where(MAILS.c.id == mail_id)
-            .where(or_(MAILS.c.status == "pending",
-                       and_(MAILS.c.status == "sending", MAILS.c.updated_at < stale)))
-            .values(status="sending", attempts=MAILS.c.attempts + 1, updated_at=now)
-        ).rowcount
-        if not claimed:
-            return
-        mail = connection.execute(select(MAILS).where(MAILS.c.id == mail_id)).one()
+        mail = connection.execute(CLAIM, {"mail_id": mail_id, "now": now, "stale": stale}).first()
+    if mail is None:
+        return  # sent, failed, or being sent by another worker
     envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
     try:
         ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
