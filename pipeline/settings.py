@@ -42,6 +42,8 @@ class Settings:
     worker_threads: int = 3
     #: Threads of the web server; requests are short, and more threads only fight over the CPU.
     web_threads: int = 4
+    #: Port of a worker's /healthz and /readyz (0: none).
+    health_port: int = 0
     elections_file: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -101,6 +103,7 @@ class Settings:
             mail_claim_timeout_seconds=_int(get, "MAIL_CLAIM_TIMEOUT_SECONDS", 300, 1),
             worker_threads=_int(get, "WORKER_THREADS", 3, 1, 256),
             web_threads=_int(get, "WEB_THREADS", 4, 1, 256),
+            health_port=_int(get, "HEALTH_PORT", 0, 0, 65535),
             elections_file=Path(elections) if elections else None,
         )
 

@@ -206,13 +206,21 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     if _refuse_embedded_broker(settings, "worker"):
         return 2
+    from workers.health import HealthServer
+
     runtime = _runtime(settings)
     runtime.start_relay()
     runtime.start_worker()
-    print(f"Worker démarré ({settings.worker_threads} fils).", flush=True)
+    health = None
+    if settings.health_port:
+        health = HealthServer(runtime.ctx, "0.0.0.0", settings.health_port).start()
+    print(f"Worker démarré ({settings.worker_threads} fils"
+          + (f", santé sur le port {health.port}" if health else "") + ").", flush=True)
     try:
         _wait_for_signal()
     finally:
+        if health is not None:
+            health.close()
         runtime.stop()
     return 0
 
