@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -138,6 +138,20 @@ def installation_secret(db: Database, key: str = "secret_key") -> str:
     with db.transaction() as session:
         return session.scalars(select(InstallationSetting.value).where(
             InstallationSetting.key == key)).one()
+
+
+def insert_rows(session: Session, *groups: Sequence[Any]) -> None:
+    """Insert new ORM objects as plain rows: one statement per group, groups in the given order.
+
+    The objects stay out of the session; unset (None) attributes take the column's default.
+    """
+    for objects in groups:
+        if objects:
+            table = objects[0].__table__
+            session.execute(insert(table), [
+                {column.key: value for column in table.columns
+                 if (value := getattr(obj, column.key)) is not None}
+                for obj in objects])
 
 
 def upsert_ignore(session: Session, model: Any, **values: Any) -> bool:

@@ -240,6 +240,7 @@ class Dossier(Base):
                              to_status=to_status.value, comment=comment)
         session = object_session(self)
         if session is None:
+            entry.dossier_id = self.id
             self.history.append(entry)  # a new dossier (or a test's): no session yet
         else:
             # Written at once, without loading the whole history to append to it (the ORM's
