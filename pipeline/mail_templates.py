@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.clock import PARIS
-from pipeline.demarches import Demarche
+from pipeline.demarches import AttachmentInfo, Demarche
 from pipeline.lifecycle import Outcome
 from pipeline.model import Dossier
 
@@ -40,7 +40,8 @@ def acknowledgement(dossier: Dossier, demarche: Demarche, follow_url: str) -> tu
     return subject, body + _sign(dossier)
 
 
-def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str) -> tuple[str, str]:
+def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
+                       attachments: list[AttachmentInfo]) -> tuple[str, str]:
     """The national service's notice, with the dossier's facts and the validation report."""
     subject = f"Nouveau dossier {dossier.reference} — {demarche.id}"
     lines = [
@@ -64,10 +65,10 @@ def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str) -
         lines.append(f"À vérifier : {flag['message']}")
     if report.get("refusal_motive"):
         lines.append(f"Motif de refus préparé : {report['refusal_motive']}")
-    if dossier.attachments:
+    if attachments:
         lines += ["", "Pièces jointes :"]
         lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)"
-                  for a in dossier.attachments]
+                  for a in attachments]
     lines += ["", "Cordialement,", "L'équipe « Suivi des démarches en ligne »"]
     return subject, "\n".join(lines)
 

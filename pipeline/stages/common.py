@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from pipeline.context import PipelineContext
-from pipeline.demarches import DEMARCHES, Demarche
-from pipeline.model import Dossier
+from pipeline.demarches import DEMARCHES, AttachmentInfo, Demarche
+from pipeline.model import Attachment, Dossier
 
 
 class PermanentError(Exception):
@@ -17,16 +17,23 @@ class PermanentError(Exception):
 #: Built once: every stage runs this, and building the statement costs as much as running it.
 LOCK = (select(Dossier).where(Dossier.id == bindparam("dossier_id"))
         .options(joinedload(Dossier.commune)).with_for_update(of=Dossier))
-LOCK_WITH_ATTACHMENTS = LOCK.options(selectinload(Dossier.attachments))
+ATTACHMENTS = (select(Attachment.kind, Attachment.filename, Attachment.media_type,
+                      Attachment.size)
+               .where(Attachment.dossier_id == bindparam("dossier_id")).order_by(Attachment.id))
 
 
-def lock_dossier(session: Session, dossier_id: str, *, with_attachments: bool = False) -> Dossier:
+def lock_dossier(session: Session, dossier_id: str) -> Dossier:
     """Load a dossier and lock its row until commit, so concurrent runs of a stage serialise."""
-    query = LOCK_WITH_ATTACHMENTS if with_attachments else LOCK
-    dossier = session.scalars(query, {"dossier_id": dossier_id}).one_or_none()
+    dossier = session.scalars(LOCK, {"dossier_id": dossier_id}).one_or_none()
     if dossier is None:
         raise PermanentError(f"dossier {dossier_id} introuvable")
     return dossier
+
+
+def attachment_infos(session: Session, dossier_id: str) -> list[AttachmentInfo]:
+    """What the rules and the agents' mail need of a dossier's attachments (no file bytes)."""
+    return [AttachmentInfo(*row) for row in session.execute(ATTACHMENTS,
+                                                             {"dossier_id": dossier_id})]
 
 
 def demarche_of(dossier: Dossier) -> Demarche:

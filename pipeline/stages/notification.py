@@ -9,17 +9,18 @@ from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import User
-from pipeline.stages.common import agent_url, demarche_of, lock_dossier
+from pipeline.stages.common import agent_url, attachment_infos, demarche_of, lock_dossier
 
 
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
     """Queue the notification to the service mailbox and to each agent who asked for it."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id, with_attachments=True)
+        dossier = lock_dossier(session, dossier_id)
         if dossier.stage != Stage.NOTIFICATION:
             return
         subject, body = mail_templates.agent_notification(
-            dossier, demarche_of(dossier), agent_url(ctx, dossier))
+            dossier, demarche_of(dossier), agent_url(ctx, dossier),
+            attachment_infos(session, dossier.id))
         recipients = dict.fromkeys([dossier.commune.agents_email.lower(), *session.scalars(
             select(User.email).where(User.commune_id == dossier.commune_id, User.active,
                                      User.wants_notifications).order_by(User.id))])

@@ -5,18 +5,23 @@ from __future__ import annotations
 from pipeline import mail_templates
 from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.demarches import AttachmentInfo, ValidationContext
+from pipeline.demarches import ValidationContext
 from pipeline.lifecycle import Action, Stage
 from pipeline.mail_outbox import queue_mail
-from pipeline.model import Dossier
 from pipeline.routing import commune_codes
-from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+from pipeline.stages.common import (
+    attachment_infos,
+    demarche_of,
+    follow_url,
+    lock_dossier,
+    sender_name,
+)
 
 
 def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
     """Check the dossier; complete → transmitted, otherwise → incomplete with reasons."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id, with_attachments=True)
+        dossier = lock_dossier(session, dossier_id)
         if dossier.stage != Stage.VALIDATION:
             return  # already done by an earlier run
         demarche = demarche_of(dossier)
@@ -29,7 +34,7 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             elections=ctx.elections,
             rco_requires_proof_of_address=dossier.commune.rco_requires_proof_of_address,
         )
-        report = demarche.validate(dossier.data, _attachment_infos(dossier), rules)
+        report = demarche.validate(dossier.data, attachment_infos(session, dossier.id), rules)
         dossier.report = report.as_json()
         now = ctx.clock.now()
         if report.complete:
@@ -43,7 +48,3 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
                    purpose="incomplete", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier_id=dossier.id,
                    commune_id=dossier.commune_id)
-
-
-def _attachment_infos(dossier: Dossier) -> list[AttachmentInfo]:
-    return [AttachmentInfo(a.kind, a.filename, a.media_type, a.size) for a in dossier.attachments]
