@@ -39,7 +39,7 @@ class Settings:
     mail_claim_timeout_seconds: int = 300
     #: Threads per worker process. Python runs one thread at a time per process: a few threads
     #: per process and one or two processes per core beat many threads (see README, Performances).
-    worker_threads: int = 3
+    worker_threads: int = 4
     #: Threads of the web server; requests are short, and more threads only fight over the CPU.
     web_threads: int = 4
     #: Port of a worker's /healthz and /readyz (0: none).
@@ -101,7 +101,7 @@ class Settings:
             stuck_after_seconds=_int(get, "STUCK_AFTER_SECONDS", 120, 1),
             reconcile_every_seconds=_int(get, "RECONCILE_EVERY_SECONDS", 30, 1),
             mail_claim_timeout_seconds=_int(get, "MAIL_CLAIM_TIMEOUT_SECONDS", 300, 1),
-            worker_threads=_int(get, "WORKER_THREADS", 3, 1, 256),
+            worker_threads=_int(get, "WORKER_THREADS", 4, 1, 256),
             web_threads=_int(get, "WEB_THREADS", 4, 1, 256),
             health_port=_int(get, "HEALTH_PORT", 0, 0, 65535),
             elections_file=Path(elections) if elections else None,

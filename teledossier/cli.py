@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--mode", required=True, choices=["pipeline", "baseline"])
     bench.add_argument("--dossiers", type=int, default=500)
     bench.add_argument("--clients", type=int, default=16)
-    bench.add_argument("--workers", type=int, default=4, help="processus workers (pipeline)")
+    bench.add_argument("--workers", type=int, default=5, help="processus workers (pipeline)")
     return parser
 
 
