@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipeline.blobs import BlobStore
+from pipeline.cache import TtlCache
 from pipeline.clock import Clock, SystemClock
 from pipeline.db import Database
 from pipeline.demarches import Election
@@ -38,5 +39,5 @@ class PipelineContext:
     clock: Clock = field(default_factory=SystemClock)
     blobs: BlobStore = field(default_factory=BlobStore)
     elections: tuple[Election, ...] = ()
-    #: INSEE codes routed to each commune, kept a minute (see pipeline.routing).
-    codes_cache: dict[int, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    #: Communes' codes and notification recipients change rarely: kept a minute per process.
+    cache: TtlCache[Any] = field(default_factory=lambda: TtlCache(ttl=60.0))

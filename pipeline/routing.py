@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,25 +15,7 @@ ARRONDISSEMENTS: dict[str, str] = {
 }
 
 
-#: Codes change when communes merge, a few times a year: a minute's cache is plenty.
-CODES_TTL_SECONDS = 60.0
-#: commune id → (when loaded, codes); one per installation (kept by the PipelineContext).
-CodesCache = dict[int, tuple[float, frozenset[str]]]
-
-
-def commune_codes(session: Session, commune: Commune,
-                  cache: CodesCache | None = None) -> frozenset[str]:
-    """Every INSEE code that routes to this commune (from ``cache`` when fresh)."""
-    cached = cache.get(commune.id) if cache is not None else None
-    if cached is not None and time.monotonic() - cached[0] < CODES_TTL_SECONDS:
-        return cached[1]
-    codes = _load_codes(session, commune)
-    if cache is not None:
-        cache[commune.id] = (time.monotonic(), codes)
-    return codes
-
-
-def _load_codes(session: Session, commune: Commune) -> frozenset[str]:
+def commune_codes(session: Session, commune: Commune) -> frozenset[str]:
     codes = {commune.insee}
     codes |= set(session.scalars(
         select(CommuneAlias.insee).where(CommuneAlias.commune_id == commune.id)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pipeline import mail_templates
 from pipeline.context import PipelineContext
@@ -10,6 +10,10 @@ from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import User
 from pipeline.stages.common import agent_url, attachment_infos, demarche_of, lock_dossier
+
+KEEN_AGENTS = (select(User.email)
+               .where(User.commune_id == bindparam("commune_id"), User.active,
+                      User.wants_notifications).order_by(User.id))
 
 
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
@@ -21,9 +25,11 @@ def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
         subject, body = mail_templates.agent_notification(
             dossier, demarche_of(dossier), agent_url(ctx, dossier),
             attachment_infos(session, dossier.id))
-        recipients = dict.fromkeys([dossier.commune.agents_email.lower(), *session.scalars(
-            select(User.email).where(User.commune_id == dossier.commune_id, User.active,
-                                     User.wants_notifications).order_by(User.id))])
+        # Who asked for notifications changes rarely: a minute's delay is fine.
+        keen = ctx.cache.get(("keen agents", dossier.commune_id),
+                             lambda: list(session.scalars(KEEN_AGENTS,
+                                                          {"commune_id": dossier.commune_id})))
+        recipients = dict.fromkeys([dossier.commune.agents_email.lower(), *keen])
         for recipient in recipients:
             # The stage runs once per transmission (``advance`` below): its step names the cause.
             queue_mail(session, ctx, cause=dossier.cause(), recipient=recipient,

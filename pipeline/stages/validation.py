@@ -30,7 +30,9 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             # (a dossier filed at 23:59 on the deadline day is in time).
             today=dossier.submitted_at.astimezone(PARIS).date(),
             commune_insee=dossier.commune.insee,
-            commune_codes=commune_codes(session, dossier.commune, ctx.codes_cache),
+            commune_codes=ctx.cache.get(
+                ("codes", dossier.commune_id),
+                lambda: commune_codes(session, dossier.commune)),
             elections=ctx.elections,
             rco_requires_proof_of_address=dossier.commune.rco_requires_proof_of_address,
         )
