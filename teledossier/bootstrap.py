@@ -40,7 +40,7 @@ class Runtime:
     def start_worker(self) -> None:
         """Consume every stage queue, and run the reconciler; safe in many processes at once."""
         self.worker = dramatiq.Worker(self.broker, worker_threads=self.ctx.settings.worker_threads,
-                                      worker_timeout=500)
+                                      worker_timeout=1000)
         self.worker.start()
         self.reconciler = ReconcilerLoop(self.ctx)
         self.reconciler.start()
