@@ -121,7 +121,7 @@ def _run_pipeline(settings: Settings, sink: RecordingHandler, sink_port: int, do
     procs += [subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL)
               for _ in range(workers)]
     try:
-        _wait_ready(port)
+        wait_ready(port)
         agents = f"agents-{insee}@banc.test"
         submitted: dict[str, float] = {}
         lock = threading.Lock()
@@ -166,7 +166,8 @@ def _run_pipeline(settings: Settings, sink: RecordingHandler, sink_port: int, do
                 proc.kill()
 
 
-def _wait_ready(port: int, timeout: float = 60.0) -> None:
+def wait_ready(port: int, timeout: float = 60.0) -> None:
+    """Wait until the web server on ``port`` answers /readyz with 200."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -1,4 +1,4 @@
-"""Database engine and sessions; every stage-change becomes an outbox message before flush."""
+"""Database engine and transactions; the outbox rows a transaction wrote are written at its end."""
 
 from __future__ import annotations
 

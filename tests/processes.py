@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.pipeline import wait_ready
 from bench.sink import free_port
 
 TELEDOSSIER = str(Path(sys.executable).with_name("teledossier"))
@@ -70,20 +71,6 @@ class AppProcess:
                 self.proc.kill()
                 self.proc.wait(10)
         self.log.close()
-
-
-def wait_ready(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"nothing ready on port {port} after {timeout}s")
 
 
 def api(port: int, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:

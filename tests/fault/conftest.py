@@ -13,7 +13,7 @@ from pipeline.migrate import upgrade
 from pipeline.settings import Settings
 from teledossier.bootstrap import build_runtime
 from tests.mail_sink import MailSink
-from tests.processes import AppProcess, app_env, free_port
+from tests.processes import AppProcess, api, app_env, free_port, wait_until
 
 AGENTS = "agents@demoville.test"
 
@@ -33,6 +33,15 @@ class Installation:
         process = AppProcess(command, self.env, self.log_dir)
         self.processes.append(process)
         return process
+
+    def wait_all_transmitted(self, references: list[str], timeout: float) -> None:
+        """Wait until the API shows every dossier transmitted to the agents."""
+
+        def all_transmitted() -> bool:
+            return all(api(self.port, "GET", f"/api/v1/dossiers/{ref}", self.token)[1]["status"]
+                       == "transmitted" for ref in references)
+
+        wait_until(all_transmitted, timeout, "every dossier transmitted")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.fault.conftest import AGENTS, Installation
-from tests.processes import api, rco_dossier, wait_ready, wait_until
+from tests.processes import api, rco_dossier, wait_ready
 from tests.services import AMQP_HOST, AMQP_PORT
 from tests.tcp_proxy import TcpProxy
 
@@ -44,11 +44,7 @@ def test_broker_cut_during_submissions_loses_no_dossier_and_mails_once(
     time.sleep(max(0.0, 8 - (time.monotonic() - cut_at)))  # stay cut for eight seconds
     proxy.restore()
 
-    def all_transmitted() -> bool:
-        return all(api(installation.port, "GET", f"/api/v1/dossiers/{ref}",
-                       installation.token)[1]["status"] == "transmitted" for ref in references)
-
-    wait_until(all_transmitted, 180, "every dossier transmitted after the broker came back")
+    installation.wait_all_transmitted(references, timeout=180)
     received = installation.sink.wait_for(
         lambda got: sum(AGENTS in r.recipients for r in got) >= DOSSIERS, timeout=60)
     time.sleep(3)  # a duplicate, if any, would arrive now

@@ -49,11 +49,7 @@ def test_worker_killed_mid_stage_every_dossier_reaches_the_agents_once(
         blocker.rollback()
     installation.start("worker")
 
-    def all_transmitted() -> bool:
-        return all(api(installation.port, "GET", f"/api/v1/dossiers/{ref}",
-                       installation.token)[1]["status"] == "transmitted" for ref in references)
-
-    wait_until(all_transmitted, 120, "every dossier transmitted")
+    installation.wait_all_transmitted(references, timeout=120)
     received = installation.sink.wait_for(
         lambda got: sum(AGENTS in r.recipients for r in got) >= DOSSIERS, timeout=60)
     notified = Counter(ref for r in received if AGENTS in r.recipients
