@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # waitress warns each time a request waits for a free thread: normal under load, and the
+    # logging itself would cost the CPU the requests need.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # pika logs every failed reconnection at ERROR; the relay and the workers report outages.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
     try:
