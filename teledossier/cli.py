@@ -8,7 +8,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pipeline.settings import Settings, SettingsError
@@ -117,6 +118,16 @@ def _runtime(settings: Settings) -> Any:
     from teledossier.bootstrap import build_runtime
 
     return build_runtime(settings)
+
+
+@contextmanager
+def _context(settings: Settings) -> Iterator[Any]:
+    """The pipeline context for a one-off command, released when it is done."""
+    runtime = _runtime(settings)
+    try:
+        yield runtime.ctx
+    finally:
+        runtime.stop()
 
 
 def _wait_for_signal() -> None:
@@ -231,12 +242,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_commune_create(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.communes import create_commune
 
-    runtime = _runtime(settings)
-    try:
-        commune = create_commune(runtime.ctx, insee=args.insee, name=args.name,
+    with _context(settings) as ctx:
+        commune = create_commune(ctx, insee=args.insee, name=args.name,
                                  agents_email=args.agents_email, aliases=tuple(args.alias))
-    finally:
-        runtime.stop()
     print(f"Commune {commune.insee} « {commune.name} » créée.")
     return 0
 
@@ -245,11 +253,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.communes import issue_token
     from pipeline.tokens import SCOPES
 
-    runtime = _runtime(settings)
-    try:
-        token = issue_token(runtime.ctx, args.commune, tuple(args.scope or SCOPES), args.label)
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        token = issue_token(ctx, args.commune, tuple(args.scope or SCOPES), args.label)
     print(token)
     return 0
 
@@ -257,11 +262,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.communes import commune_tokens
 
-    runtime = _runtime(settings)
-    try:
-        tokens = commune_tokens(runtime.ctx, args.commune)
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        tokens = commune_tokens(ctx, args.commune)
     if not tokens:
         print(f"Aucun jeton pour la commune {args.commune.strip().upper()}.")
         return 0
@@ -280,11 +282,8 @@ def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
     if not raw.isdecimal() or int(raw) < 1:
         raise ValueError(f"numéro de jeton invalide : « {args.id} » (un nombre entier, "
                          "voir « teledossier token list --commune <INSEE> »)")
-    runtime = _runtime(settings)
-    try:
-        token, revoked_now = revoke_api_token(runtime.ctx, int(raw))
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        token, revoked_now = revoke_api_token(ctx, int(raw))
     if revoked_now:
         print(f"Jeton {token.id} révoqué : l'API le refuse désormais.")
     else:
@@ -298,12 +297,9 @@ def cmd_commune_set(settings: Settings, args: argparse.Namespace) -> int:
     proof = None
     if args.rco_proof_of_address is not None:
         proof = _yes_no("--rco-proof-of-address", args.rco_proof_of_address)
-    runtime = _runtime(settings)
-    try:
-        commune = update_commune(runtime.ctx, args.insee, agents_email=args.agents_email,
+    with _context(settings) as ctx:
+        commune = update_commune(ctx, args.insee, agents_email=args.agents_email,
                                  rco_requires_proof_of_address=proof)
-    finally:
-        runtime.stop()
     print(f"Commune {commune.insee} « {commune.name} » modifiée :")
     _print_commune_settings(commune)
     return 0
@@ -312,11 +308,8 @@ def cmd_commune_set(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_commune_list(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.communes import list_communes
 
-    runtime = _runtime(settings)
-    try:
-        communes = list_communes(runtime.ctx)
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        communes = list_communes(ctx)
     if not communes:
         print("Aucune commune ; créez-en une avec « teledossier commune create ».")
     for commune in communes:
@@ -350,12 +343,9 @@ def _when(instant: Any) -> str:
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.accounts import create_user
 
-    runtime = _runtime(settings)
-    try:
-        user, password = create_user(runtime.ctx, email=args.email, role=args.role,
+    with _context(settings) as ctx:
+        user, password = create_user(ctx, email=args.email, role=args.role,
                                      commune_insee=args.commune)
-    finally:
-        runtime.stop()
     print(f"Compte {user.role} créé : {user.email}")
     print(f"Mot de passe : {password}")
     return 0
@@ -364,11 +354,8 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.status import gather_status
 
-    runtime = _runtime(settings)
-    try:
-        report = gather_status(runtime.ctx)
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        report = gather_status(ctx)
     queues: list[Any] = []
     queue_error = None
     if settings.broker_url:
@@ -420,11 +407,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.failed_work import list_failed
 
-    runtime = _runtime(settings)
-    try:
-        rows = list_failed(runtime.ctx)
-    finally:
-        runtime.stop()
+    with _context(settings) as ctx:
+        rows = list_failed(ctx)
     if not rows:
         print("Aucun travail en échec.")
     for row in rows:
@@ -437,15 +421,12 @@ def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_failed_replay(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.failed_work import list_failed, replay
 
-    runtime = _runtime(settings)
-    try:
-        ids = [row.id for row in list_failed(runtime.ctx)] if args.all else args.ids
+    with _context(settings) as ctx:
+        ids = [row.id for row in list_failed(ctx)] if args.all else args.ids
         if not ids:
             print("Rien à rejouer (donnez des numéros ou --all).")
             return 1
-        done = [i for i in ids if replay(runtime.ctx, i)]
-    finally:
-        runtime.stop()
+        done = [i for i in ids if replay(ctx, i)]
     print(f"{len(done)} travail(s) rejoué(s) sur {len(ids)}.")
     return 0 if len(done) == len(ids) else 1
 
