@@ -26,17 +26,3 @@ def commune_codes(session: Session, commune: Commune) -> frozenset[str]:
     codes |= {a for a, parent in ARRONDISSEMENTS.items()
               if parent == commune.insee and a not in own}
     return frozenset(codes)
-
-
-def commune_for_code(session: Session, insee: str) -> Commune | None:
-    """The commune competent for an address's INSEE code, if this installation serves it."""
-    commune = session.scalars(select(Commune).where(Commune.insee == insee)).one_or_none()
-    if commune is not None:
-        return commune
-    alias = session.get(CommuneAlias, insee)
-    if alias is not None:
-        return session.get(Commune, alias.commune_id)
-    parent = ARRONDISSEMENTS.get(insee)
-    if parent is not None:
-        return session.scalars(select(Commune).where(Commune.insee == parent)).one_or_none()
-    return None
