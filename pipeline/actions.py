@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import ACTION_LABELS, AGENT_ACTIONS, Action, IllegalTransition
 from pipeline.mail_outbox import queue_mail
-from pipeline.model import Dossier
+from pipeline.model import Dossier, HistoryEntry
 from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
 
 #: Actions whose effect the citizen learns at once; decisions are told when the dossier closes.
@@ -43,20 +44,27 @@ def act_on_dossier(
     dossier_id = find_dossier_id(ctx, commune_id, reference)
     with ctx.db.transaction() as session:
         dossier = lock_dossier(session, dossier_id)
-        if action not in AGENT_ACTIONS:
-            raise IllegalTransition(f"action réservée au traitement automatique : {action}")
-        if action is Action.REFUSER and not comment.strip():
-            # Validation may have prepared the motive: one action applies it.
-            comment = (dossier.report or {}).get("refusal_motive") or ""
-        entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
-                              comment=comment,
-                              issues_attestation=demarche_of(dossier).issues_attestation)
-        if action in TOLD_AT_ONCE:
-            subject, body = mail_templates.status_change(
-                dossier, ACTION_LABELS[action], entry.comment, follow_url(ctx, dossier))
-            queue_mail(session, ctx, cause=dossier.cause(entry.seq),
-                       recipient=dossier.citizen_email, purpose="status_change",
-                       subject=subject, body=body,
-                       sender_name=sender_name(dossier), dossier_id=dossier.id,
-                       commune_id=dossier.commune_id)
+        apply_action(session, ctx, dossier, action, actor=actor, channel=channel,
+                     comment=comment)
     return dossier
+
+
+def apply_action(session: Session, ctx: PipelineContext, dossier: Dossier, action: Action, *,
+                 actor: str, channel: str, comment: str = "") -> HistoryEntry:
+    """Apply an action to a locked dossier in the caller's transaction, with the mail it causes."""
+    if action not in AGENT_ACTIONS:
+        raise IllegalTransition(f"action réservée au traitement automatique : {action}")
+    if action is Action.REFUSER and not comment.strip():
+        # Validation may have prepared the motive: one action applies it.
+        comment = (dossier.report or {}).get("refusal_motive") or ""
+    entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
+                          comment=comment,
+                          issues_attestation=demarche_of(dossier).issues_attestation)
+    if action in TOLD_AT_ONCE:
+        subject, body = mail_templates.status_change(
+            dossier, ACTION_LABELS[action], entry.comment, follow_url(ctx, dossier))
+        queue_mail(session, ctx, cause=dossier.cause(entry.seq),
+                   recipient=dossier.citizen_email, purpose="status_change",
+                   subject=subject, body=body,
+                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
+    return entry

@@ -41,18 +41,24 @@ def check_attachment(
         known = ", ".join(sorted(allowed_kinds))
         return "", FieldError(field, f"type de pièce inconnu « {attachment.kind} » "
                                      f"(attendu : {known})")
-    content = attachment.content
-    if not content:
-        return "", FieldError(field, "le fichier est vide")
-    if len(content) > max_bytes:
-        return "", FieldError(field, f"le fichier dépasse la taille maximale de "
-                                     f"{max_bytes // 1024} Ko")
-    media_type = sniff_media_type(content)
-    if media_type is None:
-        return "", FieldError(field, "format non accepté : envoyez un PDF, un JPEG ou un PNG")
-    problem = _damage(content, media_type)
+    media_type, problem = check_file(attachment.content, max_bytes)
     if problem:
         return "", FieldError(field, problem)
+    return media_type, None
+
+
+def check_file(content: bytes, max_bytes: int) -> tuple[str, str | None]:
+    """Return (media type, None) for an acceptable file, or ("", why not, in French)."""
+    if not content:
+        return "", "le fichier est vide"
+    if len(content) > max_bytes:
+        return "", f"le fichier dépasse la taille maximale de {max_bytes // 1024} Ko"
+    media_type = sniff_media_type(content)
+    if media_type is None:
+        return "", "format non accepté : envoyez un PDF, un JPEG ou un PNG"
+    problem = _damage(content, media_type)
+    if problem:
+        return "", problem
     return media_type, None
 
 

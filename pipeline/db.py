@@ -157,7 +157,8 @@ def insert_rows(session: Session, *groups: Sequence[Any]) -> None:
 def upsert_ignore(session: Session, model: Any, **values: Any) -> bool:
     """Insert a row unless one with the same unique key exists; True when inserted."""
     statement = _insert_ignore(session.get_bind().dialect.name, model.__table__)
-    return bool(session.execute(statement, values).rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT … ON CONFLICT DO NOTHING.
+    return session.execute(statement, values).first() is not None
 
 
 @functools.cache
@@ -165,4 +166,4 @@ def _insert_ignore(dialect: str, table: Any) -> Any:
     # Built once per table: on the hot path, building and caching the statement cost more
     # than running it.
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing()
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)

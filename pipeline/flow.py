@@ -13,6 +13,9 @@ and moves the dossier on, in one transaction with the messages that follow::
     deposit       deposit_documents       into the confidential space       ─▶ closure
     closure       close_dossier           closed, outcome mailed            ─▶ (retention)
     mail          send_mail               every e-mail, once
+
+    mail gateway (SMTP, IMAP, /dev/mail) ──receive_mail──▶ queue inbound
+    inbound       handle_inbound          agent's command / message relayed / bounce / rejected
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from dataclasses import dataclass
 from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import MAIL_QUEUE, SEND_ACTOR, send_mail
+from pipeline.replies.receive import HANDLE_ACTOR, INBOUND_QUEUE
 from pipeline.stages.attestation import issue_attestation
 from pipeline.stages.closure import close_dossier
 from pipeline.stages.deposit import deposit_documents
+from pipeline.stages.inbound import handle_inbound
 from pipeline.stages.intake import acknowledge_submission
 from pipeline.stages.notification import notify_agents
 from pipeline.stages.validation import validate_dossier
@@ -51,4 +56,5 @@ ROUTES: tuple[Route, ...] = (
     Route(Stage.CLOSURE.value, Stage.CLOSURE.value, close_dossier),
     # Mail keeps trying through a relay outage; send_mail itself gives up after MAX_ATTEMPTS.
     Route(MAIL_QUEUE, SEND_ACTOR, send_mail, max_retries=30),
+    Route(INBOUND_QUEUE, HANDLE_ACTOR, handle_inbound),
 )

@@ -32,6 +32,8 @@ class Action(StrEnum):
     REFUSER = "refuser"
     COMPLETER = "completer"
     CLORE = "clore"
+    # Either side: a message on the dossier, which changes nothing (agent ↔ citizen).
+    MESSAGE = "message"
     # The citizen.
     SUBMIT = "submit"
     COMPLETE = "complete"
@@ -74,6 +76,7 @@ ACTION_LABELS = {
     Action.REFUSER: "Demande refusée",
     Action.COMPLETER: "Pièces ou informations demandées",
     Action.CLORE: "Dossier clos",
+    Action.MESSAGE: "Message",
     Action.SUBMIT: "Dossier déposé",
     Action.COMPLETE: "Dossier complété par l'usager",
     Action.VALIDATED: "Dossier transmis au service traitant",

@@ -9,20 +9,30 @@ same ``Message-ID``, fixed by the row, so mail clients and servers recognise it 
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
 from pipeline.db import add_message, upsert_ignore
-from pipeline.model import FailedWork, Mail, new_id
+from pipeline.model import Dossier, FailedWork, Mail, ReplyToken, new_id
+from pipeline.replies.addresses import (
+    bounce_address,
+    message_id,
+    new_token,
+    reply_address,
+    token_digest,
+)
 
 #: UTF-8 bodies in quoted-printable: readable in the raw message, safe for 7-bit relays.
 UTF8 = Charset("utf-8")
@@ -34,6 +44,14 @@ MAX_ATTEMPTS = 12
 MAILS = Mail.__table__
 MAIL_QUEUE = "mail"
 SEND_ACTOR = "send_mail"
+#: A reply token works this long at most; closing the dossier revokes it sooner.
+TOKEN_VALIDITY = timedelta(days=180)
+#: The first mail to a recipient about a dossier: the later ones answer it (one thread).
+THREAD_ROOT = (select(Mail.message_id)
+               .where(Mail.dossier_id == bindparam("dossier_id"),
+                      Mail.recipient == bindparam("recipient"))
+               .order_by(Mail.created_at, Mail.id).limit(1))
+LINK = re.compile(r"(https?://[^\s<>&\"]+)")
 
 
 def queue_mail(
@@ -46,23 +64,37 @@ def queue_mail(
     subject: str,
     body: str,
     sender_name: str,
-    dossier_id: str | None = None,
-    commune_id: int | None = None,
+    dossier: Dossier | None = None,
+    replies: str | None = None,
+    user_id: int | None = None,
 ) -> bool:
-    """Write a mail and its send message unless the same (cause, recipient, purpose) exists."""
+    """Write a mail and its send message unless the same (cause, recipient, purpose) exists.
+
+    ``replies`` (``agent`` or ``citizen``) gives the mail a reply address of its own, whose token
+    lets ``recipient`` answer about ``dossier``; None sends from the no-reply address.
+    """
     now = ctx.clock.now()
+    domain = ctx.settings.mail_domain
+    recipient = recipient.strip()
+    reference = dossier.reference if dossier is not None else "teledossier"
     mail_id = new_id()
+    msg_id = message_id(reference, f"{cause}|{recipient.lower()}|{purpose}", domain)
+    token = new_token() if replies and dossier is not None else None
+    thread = (session.scalar(THREAD_ROOT, {"dossier_id": dossier.id, "recipient": recipient})
+              if dossier is not None else None)
     inserted = upsert_ignore(
         session,
         Mail,
         id=mail_id,
         cause=cause,
-        recipient=recipient.strip(),
+        recipient=recipient,
         purpose=purpose,
-        dossier_id=dossier_id,
-        commune_id=commune_id,
-        message_id=f"<{mail_id}@{ctx.settings.mail_domain}>",
-        sender=formataddr((sender_name, f"ne-pas-repondre@{ctx.settings.mail_domain}")),
+        dossier_id=dossier.id if dossier is not None else None,
+        commune_id=dossier.commune_id if dossier is not None else None,
+        message_id=msg_id,
+        sender=formataddr((sender_name, f"ne-pas-repondre@{domain}")),
+        reply_to=reply_address(token, domain) if token else None,
+        in_reply_to=thread,
         subject=subject,
         body_text=body,
         status="pending",
@@ -70,28 +102,53 @@ def queue_mail(
         created_at=now,
         updated_at=now,
     )
-    if inserted:
-        add_message(session, MAIL_QUEUE, SEND_ACTOR, [mail_id], now)
-    return inserted
+    if not inserted:
+        return False
+    if token and dossier is not None:
+        session.execute(insert(ReplyToken.__table__).values(
+            token_sha256=token_digest(token), message_id=msg_id, dossier_id=dossier.id,
+            recipient=recipient.lower(), role=replies, user_id=user_id, created_at=now,
+            expires_at=now + TOKEN_VALIDITY))
+    add_message(session, MAIL_QUEUE, SEND_ACTOR, [mail_id], now)
+    return True
 
 
 def build_message(mail: Mail | Row[Any]) -> bytes:
     """The RFC 5322 message of a mail row, CRLF-terminated; the same row gives the same bytes.
 
-    Built with the email package's compat32 classes: on the send path they cost a fraction of
-    ``EmailMessage``'s header registry, for the same result on plain French text.
+    Plain text and its HTML rendering as alternatives. Built with the email package's compat32
+    classes: on the send path they cost a fraction of ``EmailMessage``'s header registry.
     """
-    message = Message()
+    message = MIMEMultipart("alternative", boundary=f"=_td_{mail.id}")
     message["From"] = mail.sender
     message["To"] = mail.recipient
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = Header(mail.subject, UTF8, header_name="Subject")
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
-    message["MIME-Version"] = "1.0"
+    if mail.in_reply_to:
+        message["In-Reply-To"] = mail.in_reply_to
+        message["References"] = mail.in_reply_to
+    message["Content-Language"] = "fr"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_payload(mail.body_text, UTF8)
+    message.attach(MIMEText(mail.body_text, "plain", UTF8))
+    message.attach(MIMEText(text_to_html(mail.body_text, mail.subject), "html", UTF8))
     return message.as_bytes(policy=WIRE)
+
+
+def text_to_html(text: str, title: str) -> str:
+    """The HTML alternative: the same words, paragraphs and links, nothing more."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [LINK.sub(r'<a href="\1">\1</a>', html.escape(line, quote=True))
+                 for line in block.splitlines()]
+        paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
+    return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title></head>"
+            f'<body style="font-family:sans-serif;line-height:1.4">{"".join(paragraphs)}'
+            f"</body></html>")
 
 
 #: Take a mail for sending: pending, or claimed long ago by a worker that must have died.
@@ -113,7 +170,7 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
         mail = connection.execute(CLAIM, {"mail_id": mail_id, "now": now, "stale": stale}).first()
     if mail is None:
         return  # sent, failed, or being sent by another worker
-    envelope_from = f"rebond+{mail.id}@{ctx.settings.mail_domain}"
+    envelope_from = bounce_address(mail.id, ctx.settings.mail_domain)
     try:
         ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
     except TemporaryMailError as error:
@@ -125,12 +182,18 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     except PermanentMailError as error:
         _fail(ctx, mail, f"refusé par le serveur de courrier : {error}")
         return
-    _mark(ctx, mail_id, "sent", transport=ctx.mail_transport.name, sent_at=ctx.clock.now())
+    # Once sent, the reply address lives on only in the recipient's mailbox (the token table
+    # keeps a digest); the built-in catcher keeps it, as it shows the mail and its reply form.
+    _mark(ctx, mail_id, "sent", transport=ctx.mail_transport.name, sent_at=ctx.clock.now(),
+          forget_reply_to=ctx.mail_transport.name != "catcher")
 
 
 def _mark(ctx: PipelineContext, mail_id: str, status: str, *, error: str | None = None,
-          transport: str | None = None, sent_at: datetime | None = None) -> None:
+          transport: str | None = None, sent_at: datetime | None = None,
+          forget_reply_to: bool = False) -> None:
     values: dict[str, object] = {"status": status, "updated_at": ctx.clock.now()}
+    if forget_reply_to:
+        values["reply_to"] = None
     if error is not None:
         values["last_error"] = error[:2000]
     if transport is not None:

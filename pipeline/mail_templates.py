@@ -13,6 +13,15 @@ SIGNATURE = (
 )
 
 
+#: How an agent acts without logging in, in two lines at the end of every mail to agents.
+REPLY_COMMANDS = (
+    "Pour agir sans vous connecter, répondez à ce courriel en commençant par : reçu, accepter, "
+    "refuser <motif>, compléter <motif> ou clore.",
+    "Le reste de votre réponse est transmis à l'usager ; sans commande, votre réponse lui est "
+    "transmise comme message.",
+)
+
+
 def _sign(dossier: Dossier) -> str:
     return SIGNATURE.format(commune=f"Mairie de {dossier.commune.name}")
 
@@ -69,7 +78,8 @@ def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
         lines += ["", "Pièces jointes :"]
         lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)"
                   for a in attachments]
-    lines += ["", "Cordialement,", "L'équipe « Suivi des démarches en ligne »"]
+    lines += ["", *REPLY_COMMANDS, "", "Cordialement,",
+              "L'équipe « Suivi des démarches en ligne »"]
     return subject, "\n".join(lines)
 
 

@@ -232,6 +232,14 @@ class Dossier(Base):
         self._set_stage(decision.stage, at)
         return entry
 
+    def note_message(self, *, at: datetime, actor: str, channel: str, text: str) -> HistoryEntry:
+        """Record a message between the commune and the citizen; the state does not change."""
+        entry = self._record(at=at, actor=actor, channel=channel, action=Action.MESSAGE,
+                             from_status=self.status, to_status=self.status_enum,
+                             comment=text.strip())
+        self.updated_at = at
+        return entry
+
     def _record(self, *, at: datetime, actor: str, channel: str, action: Action,
                 from_status: str, to_status: Status, comment: str) -> HistoryEntry:
         self.history_count = (self.history_count or 0) + 1
@@ -348,7 +356,12 @@ class Mail(Base):
     sender: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
-    #: ``pending`` → ``sending`` → ``sent`` | ``failed``.
+    #: The Reply-To (``reponse+<token>@…``) of a mail that accepts replies, kept only until the
+    #: mail is sent (the token table keeps a digest); None for a mail that takes no reply.
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    #: The Message-ID of the first mail of the thread (same dossier, same recipient), if not this.
+    in_reply_to: Mapped[str | None] = mapped_column(String(200))
+    #: ``pending`` → ``sending`` → ``sent`` | ``failed``; ``sent`` → ``bounced`` on a report.
     status: Mapped[str] = mapped_column(String(10), default="pending")
     #: ``smtp`` or ``catcher`` once sent.
     transport: Mapped[str | None] = mapped_column(String(10))
@@ -357,6 +370,79 @@ class Mail(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    bounced_at: Mapped[datetime | None]
+
+
+class ReplyToken(Base):
+    """The right to act on a dossier by replying to one mail, held by the address it went to.
+
+    Only the token's SHA-256 is stored. ``user_id`` names the agent it was issued to (None for the
+    commune's service mailbox or the citizen, told apart by ``role``).
+    """
+
+    __tablename__ = "reply_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The Message-ID of the mail that carried it: a reply that lost its To is matched by it.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    #: ``agent`` (the service mailbox or an agent account) or ``citizen``.
+    role: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class CitizenDocument(Base):
+    """A document in a citizen's confidential space, keyed by the citizen's e-mail address.
+
+    The commune deposits here (an agent's reply attachment, later the attestation); the citizen
+    sees it once the address is verified, whenever that happens.
+    """
+
+    __tablename__ = "citizen_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_email: Mapped[str] = mapped_column(String(320), index=True)
+    dossier_id: Mapped[str | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    #: ``depot`` (deposited by an agent), ``attestation``, …
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    deposited_by: Mapped[str] = mapped_column(String(320))
+    deposited_at: Mapped[datetime]
+
+
+class InboundMail(Base):
+    """Every message the gateway received (SMTP or IMAP), kept with what was done with it."""
+
+    __tablename__ = "inbound_mails"
+    __table_args__ = (Index("ix_inbound_mails_received", "received_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: The Message-ID, or ``sha256:<digest>`` of the raw bytes when it has none: a message
+    #: delivered twice is stored once.
+    identity: Mapped[str] = mapped_column(String(200), unique=True)
+    #: ``smtp``, ``imap`` or ``catcher`` (the /dev/mail reply form).
+    source: Mapped[str] = mapped_column(String(10))
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")
+    envelope_to: Mapped[str] = mapped_column(String(320), default="")
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    #: ``queued`` then ``applied`` | ``message`` | ``rejected`` | ``ignored`` | ``bounce``.
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    #: Why, in French, for operators: the command applied, the rejection's reason, …
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    dossier_id: Mapped[str | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
 
 
 class FailedWork(Base):
@@ -390,13 +476,16 @@ __all__ = [
     "Attachment",
     "Base",
     "Blob",
+    "CitizenDocument",
     "Commune",
     "CommuneAlias",
     "Dossier",
     "FailedWork",
     "HistoryEntry",
+    "InboundMail",
     "InstallationSetting",
     "Mail",
     "OutboxMessage",
+    "ReplyToken",
     "User",
 ]

@@ -45,6 +45,22 @@ class Settings:
     #: Port of a worker's /healthz and /readyz (0: none).
     health_port: int = 0
     elections_file: Path | None = None
+    #: Where ``teledossier mail-gateway`` listens for replies and bounces (host:port).
+    inbound_smtp: str = "127.0.0.1:2525"
+    #: Largest message the gateway accepts (advertised as SMTP SIZE), in bytes.
+    inbound_max_bytes: int = 10 * 1024 * 1024
+    #: Certificate and key (PEM files) for STARTTLS on the inbound server; none: no STARTTLS.
+    inbound_tls_cert: Path | None = None
+    inbound_tls_key: Path | None = None
+    #: A mailbox to poll for replies (``imaps://user:pass@host/INBOX``); empty: none.
+    imap_url: str = ""
+    #: IMAP IDLE is re-issued this often (servers drop idle clients after 30 minutes).
+    imap_idle_seconds: int = 600
+    #: Act on a reply only with a DMARC pass in an Authentication-Results from ``authserv_id``.
+    require_dmarc_pass: bool = False
+    authserv_id: str = ""
+    #: Largest document an agent deposits for the citizen (the seed's 1024 Ko), in bytes.
+    max_deposit_bytes: int = 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -87,6 +103,20 @@ class Settings:
                 "(exemple : mairie-demoville.fr)"
             )
         elections = get("ELECTIONS_FILE")
+        inbound_smtp = get("INBOUND_SMTP") or "127.0.0.1:2525"
+        _check_host_port("INBOUND_SMTP", inbound_smtp)
+        imap_url = get("IMAP_URL")
+        if imap_url:
+            _check_url("IMAP_URL", imap_url, ("imap", "imaps", "imap+starttls"), need_host=True)
+        tls_cert, tls_key = get("INBOUND_TLS_CERT"), get("INBOUND_TLS_KEY")
+        if bool(tls_cert) != bool(tls_key):
+            raise SettingsError(f"{PREFIX}INBOUND_TLS_CERT et {PREFIX}INBOUND_TLS_KEY "
+                                "vont ensemble : donnez les deux ou aucun")
+        require_dmarc = _bool(get, "REQUIRE_DMARC_PASS")
+        authserv_id = get("AUTHSERV_ID")
+        if require_dmarc and not authserv_id:
+            raise SettingsError(f"{PREFIX}REQUIRE_DMARC_PASS demande {PREFIX}AUTHSERV_ID : le nom "
+                                "que votre serveur de courrier met dans Authentication-Results")
         return cls(
             database_url=database_url,
             broker_url=broker_url,
@@ -105,7 +135,21 @@ class Settings:
             web_threads=_int(get, "WEB_THREADS", 4, 1, 256),
             health_port=_int(get, "HEALTH_PORT", 0, 0, 65535),
             elections_file=Path(elections) if elections else None,
+            inbound_smtp=inbound_smtp,
+            inbound_max_bytes=_int(get, "INBOUND_MAX_BYTES", 10 * 1024 * 1024, 1024),
+            inbound_tls_cert=Path(tls_cert) if tls_cert else None,
+            inbound_tls_key=Path(tls_key) if tls_key else None,
+            imap_url=imap_url,
+            imap_idle_seconds=_int(get, "IMAP_IDLE_SECONDS", 600, 5, 1740),
+            require_dmarc_pass=require_dmarc,
+            authserv_id=authserv_id.lower(),
+            max_deposit_bytes=_int(get, "MAX_DEPOSIT_BYTES", 1024 * 1024, 1024),
         )
+
+    @property
+    def inbound_address(self) -> tuple[str, int]:
+        host, _, port = self.inbound_smtp.rpartition(":")
+        return host.strip("[]"), int(port)
 
 
 #: Schemes that name PostgreSQL without a driver (SQLAlchemy would pick psycopg2, not installed).
@@ -132,6 +176,22 @@ def _int(get, name: str, default: int, low: int, high: int | None = None) -> int
         bounds = f"entre {low} et {high}" if high is not None else f"au moins {low}"
         raise SettingsError(f"{PREFIX}{name}={raw!r} doit être {bounds}")
     return value
+
+
+def _bool(get, name: str) -> bool:
+    raw = get(name).lower()
+    if raw in ("", "0", "false", "non", "no"):
+        return False
+    if raw in ("1", "true", "oui", "yes"):
+        return True
+    raise SettingsError(f"{PREFIX}{name}={raw!r} doit valoir 1 (oui) ou 0 (non)")
+
+
+def _check_host_port(name: str, value: str) -> None:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{PREFIX}{name}={value!r} : attendu hôte:port, "
+                            "par exemple 127.0.0.1:2525 ou 0.0.0.0:25")
 
 
 def _check_url(name: str, url: str, schemes: tuple[str, ...], need_host: bool = False) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import dramatiq
 
+from mail_gateway.service import MailGateway
 from mail_gateway.transport import build_transport
 from pipeline.clock import Clock, SystemClock
 from pipeline.context import MailTransport, PipelineContext
@@ -31,6 +32,7 @@ class Runtime:
     secret_key: str
     worker: dramatiq.Worker | None = None
     reconciler: ReconcilerLoop | None = None
+    mail_gateway: MailGateway | None = None
     started: list[str] = field(default_factory=list)
 
     def start_relay(self) -> None:
@@ -46,7 +48,15 @@ class Runtime:
         self.reconciler.start()
         self.started.append("worker")
 
+    def start_mail_gateway(self) -> MailGateway:
+        """Receive replies and bounces (SMTP, and IMAP when configured)."""
+        self.mail_gateway = MailGateway(self.ctx).start()
+        self.started.append("mail-gateway")
+        return self.mail_gateway
+
     def stop(self) -> None:
+        if self.mail_gateway is not None:
+            self.mail_gateway.stop()
         if self.worker is not None:
             self.worker.stop(timeout=30_000)
         if self.reconciler is not None:

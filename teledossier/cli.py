@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings, SettingsError
@@ -57,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default="127.0.0.1")
     command("worker", cmd_worker, "les workers des étapes, le relais et le réconciliateur")
     command("migrate", cmd_migrate, "mettre la base de données au schéma courant")
+    command("mail-gateway", cmd_mail_gateway,
+            "la passerelle de courriel : réponses et avis de non-remise (SMTP, IMAP)")
+    mail = sub.add_parser("mail", help="courriels").add_subparsers(metavar="ACTION")
+    parse_reply = mail.add_parser("parse-reply", help=(
+        "afficher en JSON ce que la passerelle lit d'un message (sans toucher la base)"))
+    parse_reply.set_defaults(run=cmd_mail_parse_reply)
+    parse_reply.add_argument("file", metavar="FICHIER", help="message RFC 822 (.eml), - : entrée")
 
     commune = sub.add_parser("commune", help="gérer les communes").add_subparsers(metavar="ACTION")
     create = commune.add_parser("create", help="créer une commune")
@@ -107,8 +115,11 @@ def _parser() -> argparse.ArgumentParser:
     freplay.add_argument("--all", action="store_true")
 
     bench = command("bench", cmd_bench, "mesurer le débit (voir bench/README.md)")
-    bench.add_argument("--mode", required=True, choices=["pipeline", "baseline"])
-    bench.add_argument("--dossiers", type=int, default=500)
+    bench.add_argument("--mode", required=True,
+                       choices=["pipeline", "baseline", "replies", "outbound"])
+    bench.add_argument("--dossiers", type=int, default=500,
+                       help="dossiers (pipeline, baseline), réponses (replies), courriels "
+                            "(outbound)")
     bench.add_argument("--clients", type=int, default=16)
     bench.add_argument("--workers", type=int, default=5, help="processus workers (pipeline)")
     return parser
@@ -157,8 +168,9 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     logins = seed_demo_if_empty(runtime.ctx)
     runtime.start_relay()
     runtime.start_worker()
+    gateway = runtime.start_mail_gateway()
     server = start_server(create_app(runtime), args.host, settings.port, settings.web_threads)
-    _print_welcome(settings, server.port, logins)
+    _print_welcome(settings, server.port, logins, gateway.smtp_port)
     try:
         _wait_for_signal()
     finally:
@@ -167,11 +179,16 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_welcome(settings: Settings, port: int, logins: Any) -> None:
+def _print_welcome(settings: Settings, port: int, logins: Any, smtp_port: int) -> None:
     print(f"\nTélédossier est prêt : http://127.0.0.1:{port}", flush=True)
     print(f"  base de données : {settings.database_url}")
     print(f"  messagerie : {settings.broker_url or 'intégrée au processus'}")
-    print(f"  courriels : {settings.smtp_url or 'gardés dans la base (pas de relais SMTP)'}")
+    if settings.smtp_url:
+        print(f"  courriels : {settings.smtp_url}")
+    else:
+        print(f"  courriels : gardés dans la base, lisibles sur http://127.0.0.1:{port}/dev/mail")
+    print(f"  réponses par courriel : SMTP sur {settings.inbound_address[0]}:{smtp_port}"
+          + (", relève IMAP" if settings.imap_url else ""))
     if logins is not None:
         print("\nCommune de démonstration « Démoville » (INSEE 99999) créée :")
         print(f"  administrateur : {logins.admin_email} / {logins.admin_password}")
@@ -236,6 +253,34 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         if health is not None:
             health.close()
         runtime.stop()
+    return 0
+
+
+def cmd_mail_gateway(settings: Settings, args: argparse.Namespace) -> int:
+    if _refuse_embedded_broker(settings, "mail-gateway"):
+        return 2
+    runtime = _runtime(settings)
+    runtime.start_relay()
+    gateway = runtime.start_mail_gateway()
+    print(f"Passerelle de courriel : SMTP sur {settings.inbound_address[0]}:{gateway.smtp_port}"
+          + (", relève IMAP" if settings.imap_url else ""), flush=True)
+    try:
+        _wait_for_signal()
+    finally:
+        runtime.stop()
+    return 0
+
+
+def cmd_mail_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
+    from mail_gateway.reply import read_reply
+
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"Erreur : lecture de {args.file} impossible ({error.strerror})", file=sys.stderr)
+        return 1
+    reply = read_reply(raw, mail_domain=settings.mail_domain)
+    print(json.dumps(reply.to_json(), ensure_ascii=False))
     return 0
 
 
@@ -432,6 +477,11 @@ def cmd_failed_replay(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.mode in ("replies", "outbound"):
+        from bench.mail import run_mail_bench
+
+        return run_mail_bench(settings, mode=args.mode, count=args.dossiers,
+                              clients=args.clients, workers=args.workers)
     from bench.pipeline import run_bench
 
     return run_bench(settings, mode=args.mode, dossiers=args.dossiers, clients=args.clients,

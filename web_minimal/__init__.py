@@ -59,10 +59,15 @@ def runtime_of(app: Flask) -> Runtime:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web_minimal import api, health
+    from web_minimal import api, csrf, dev_mail, health
 
+    csrf.init_app(app)
+    app.add_template_filter(dev_mail.paris_time, "paris")
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    if not runtime_of(app).ctx.settings.smtp_url:
+        # Only without a relay: the mail then stays in the database, and this is its mailbox.
+        app.register_blueprint(dev_mail.bp)
 
 
 def wants_json() -> bool:

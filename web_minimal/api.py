@@ -21,7 +21,7 @@ from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
 from pipeline.demarches.xml_input import parse_dossier_xml
 from pipeline.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
-from pipeline.model import Dossier
+from pipeline.model import Dossier, Mail
 from pipeline.references import normalize_reference
 from pipeline.stages.intake import Submission, submit_dossier
 from pipeline.tokens import find_token
@@ -383,10 +383,13 @@ def _dossier_json(caller: Caller, reference: str) -> dict[str, Any]:
         ).one_or_none()
         if dossier is None:
             raise _not_found()
-        return dossier_json(dossier)
+        bounced = session.scalar(select(Mail.id).where(
+            Mail.dossier_id == dossier.id, Mail.recipient == dossier.citizen_email,
+            Mail.status == "bounced").limit(1)) is not None
+        return dossier_json(dossier, citizen_email_bounced=bounced)
 
 
-def dossier_json(dossier: Dossier) -> dict[str, Any]:
+def dossier_json(dossier: Dossier, *, citizen_email_bounced: bool = False) -> dict[str, Any]:
     """A dossier as the API shows it (its history must be loaded)."""
     return {
         "reference": dossier.reference,
@@ -396,6 +399,7 @@ def dossier_json(dossier: Dossier) -> dict[str, Any]:
         "national_number": dossier.national_number,
         "submitted_at": dossier.submitted_at.isoformat(),
         "report": report_json(dossier.report),
+        "citizen_email_bounced": citizen_email_bounced,
         "history": [
             {
                 "at": entry.at.isoformat(),

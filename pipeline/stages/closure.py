@@ -9,6 +9,7 @@ from pipeline.context import PipelineContext
 from pipeline.lifecycle import AGENT_ACTIONS, Action, Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import HistoryEntry
+from pipeline.replies.tokens import revoke_dossier_tokens
 from pipeline.stages.common import follow_url, lock_dossier, sender_name
 
 
@@ -24,8 +25,8 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             .order_by(HistoryEntry.seq.desc()).limit(1)).one()
         entry = dossier.apply(Action.CLOSE, at=ctx.clock.now(), actor="system",
                               channel="pipeline")
+        revoke_dossier_tokens(session, dossier.id, ctx.clock.now())
         subject, body = mail_templates.closed(dossier, decision.comment, follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="closed", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier_id=dossier.id,
-                   commune_id=dossier.commune_id)
+                   sender_name=sender_name(dossier), dossier=dossier)

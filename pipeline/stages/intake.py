@@ -138,6 +138,5 @@ def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
                                                        follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(1), recipient=dossier.citizen_email,
                    purpose="acknowledgement", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier_id=dossier.id,
-                   commune_id=dossier.commune_id)
+                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
         dossier.advance(Stage.INTAKE, Stage.VALIDATION, ctx.clock.now())

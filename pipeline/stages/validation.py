@@ -48,5 +48,4 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
                                                   follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="incomplete", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier_id=dossier.id,
-                   commune_id=dossier.commune_id)
+                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")

@@ -1,0 +1,97 @@
+"""The gateway's own SMTP server: takes replies and bounces for the mail domain, queues them.
+
+Recipients are checked at RCPT time (reply and bounce addresses of the mail domain, and
+postmaster; 550 for anything else). At DATA time a reply whose sender does not own its token is
+refused with 550 (it is still logged, and the token's owner is told); everything else is stored
+and queued, and the client gets its 250 as soon as the row is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from mail_gateway.reply import read_reply
+from pipeline.context import PipelineContext
+from pipeline.replies.addresses import is_gateway_address, token_from_address
+from pipeline.replies.receive import receive_mail
+from pipeline.replies.tokens import find_reply_token
+
+log = logging.getLogger(__name__)
+
+
+class GatewayHandler:
+    """aiosmtpd hooks: ``handle_RCPT`` filters addresses, ``handle_DATA`` stores the message."""
+
+    def __init__(self, ctx: PipelineContext) -> None:
+        self.ctx = ctx
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if not is_gateway_address(address, self.ctx.settings.mail_domain):
+            return "550 5.1.1 Adresse inconnue de la passerelle"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        loop = asyncio.get_running_loop()
+        try:
+            # The database is blocking work: off the event loop, so other clients go on.
+            return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from or "",
+                                              list(envelope.rcpt_tos))
+        except Exception:
+            log.exception("message non enregistré (de %s)", envelope.mail_from)
+            return "451 4.3.0 Erreur temporaire, réessayez plus tard"
+
+    def accept(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
+        """Store the message; the SMTP answer says whether it will be acted upon."""
+        envelope_to = rcpt_tos[0] if rcpt_tos else ""
+        refusal = self.wrong_sender(raw, rcpt_tos)
+        received = receive_mail(self.ctx, raw, source="smtp", envelope_from=mail_from,
+                                envelope_to=envelope_to)
+        if refusal:
+            return f"550 5.7.1 {refusal}"
+        state = "déjà reçu" if received.duplicate else "reçu"
+        return f"250 2.0.0 Message {state} ({received.inbound_id})"
+
+    def wrong_sender(self, raw: bytes, rcpt_tos: list[str]) -> str | None:
+        """Why the sender may not use the reply address it wrote to; None when it may."""
+        domain = self.ctx.settings.mail_domain
+        tokens = [t for t in (token_from_address(a, domain) for a in rcpt_tos) if t]
+        if not tokens:
+            return None
+        reply = read_reply(raw, mail_domain=domain)
+        if reply.automatic:
+            return None  # logged and ignored, never refused: a refusal would bounce back
+        with self.ctx.db.transaction() as session:
+            token = find_reply_token(session, tokens[0])
+            owner = token.recipient if token is not None else None
+        if owner is not None and reply.sender != owner:
+            return "Cette adresse de réponse n'appartient pas à l'expéditeur"
+        return None
+
+
+def start_smtp_server(ctx: PipelineContext) -> Controller:
+    """Listen on ``TELEDOSSIER_INBOUND_SMTP``; STARTTLS when a certificate is configured."""
+    settings = ctx.settings
+    host, port = settings.inbound_address
+    options: dict[str, Any] = {"data_size_limit": settings.inbound_max_bytes,
+                               "ident": "Teledossier mail gateway"}
+    if settings.inbound_tls_cert and settings.inbound_tls_key:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(settings.inbound_tls_cert, settings.inbound_tls_key)
+        options["tls_context"] = tls
+    # aiosmtpd logs every SMTP command at INFO: far too much for a production log.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    controller = Controller(GatewayHandler(ctx), hostname=host, port=port,
+                            server_hostname=settings.mail_domain, **options)
+    controller.start()
+    log.info("passerelle de courriel : SMTP sur %s:%s", host, port)
+    return controller

@@ -1,0 +1,29 @@
+"""The citizen's confidential space: documents the commune deposits, keyed by e-mail address."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from pipeline.attachments import check_file, safe_filename
+from pipeline.context import PipelineContext
+from pipeline.model import CitizenDocument, Dossier
+
+
+def deposit_file(session: Session, ctx: PipelineContext, dossier: Dossier, *, filename: str,
+                 content: bytes, kind: str, by: str) -> str | None:
+    """Deposit a file for the dossier's citizen after the upload checks; None, or why not."""
+    media_type, problem = check_file(content, ctx.settings.max_deposit_bytes)
+    if problem:
+        return problem
+    now = ctx.clock.now()
+    session.execute(insert(CitizenDocument.__table__).values(
+        owner_email=dossier.citizen_email.lower(), dossier_id=dossier.id, kind=kind,
+        filename=safe_filename(filename, kind), media_type=media_type, size=len(content),
+        sha256=ctx.blobs.put(session, content, now), deposited_by=by, deposited_at=now))
+    return None
+
+
+def space_url(ctx: PipelineContext) -> str:
+    """Where the citizen finds deposited documents (after confirming the address)."""
+    return f"{ctx.settings.public_url}/espace"

@@ -1,0 +1,1 @@
+"""Mail that comes back: agents' and citizens' replies, and delivery reports."""
