@@ -1,1 +1,1 @@
-"""Mail edge: outbound SMTP transport and the built-in catcher (inbound comes with the gateway)."""
+"""Mail edge: the outbound SMTP transport and catcher, the inbound SMTP server, the IMAP poller."""

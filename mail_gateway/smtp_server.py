@@ -16,10 +16,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from mail_gateway.reply import read_reply
 from pipeline.context import PipelineContext
 from pipeline.replies.addresses import is_gateway_address, token_from_address
 from pipeline.replies.receive import receive_mail
+from pipeline.replies.reply import read_reply
 from pipeline.replies.tokens import find_reply_token
 
 log = logging.getLogger(__name__)

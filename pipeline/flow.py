@@ -54,7 +54,7 @@ ROUTES: tuple[Route, ...] = (
     Route(Stage.ATTESTATION.value, Stage.ATTESTATION.value, issue_attestation),
     Route(Stage.DEPOSIT.value, Stage.DEPOSIT.value, deposit_documents),
     Route(Stage.CLOSURE.value, Stage.CLOSURE.value, close_dossier),
-    # Mail keeps trying through a relay outage; send_mail itself gives up after MAX_ATTEMPTS.
+    # Mail keeps trying through a relay outage; send_mail itself gives up after GIVE_UP_AFTER.
     Route(MAIL_QUEUE, SEND_ACTOR, send_mail, max_retries=30),
     Route(INBOUND_QUEUE, HANDLE_ACTOR, handle_inbound),
 )

@@ -39,8 +39,11 @@ UTF8 = Charset("utf-8")
 UTF8.body_encoding = QP
 #: SMTP wants CRLF line ends.
 WIRE = compat32.clone(linesep="\r\n")
-#: After this many failed attempts a mail is marked failed and shown to operators.
-MAX_ATTEMPTS = 12
+#: A mail the relay keeps refusing for the time being (connection errors, 4xx) is tried again
+#: for this long, as mail servers do, then marked failed and shown to operators. Counting
+#: attempts instead would give up within minutes of an outage: the reconciler sends waiting
+#: mail again every few minutes on top of the broker's own retries.
+GIVE_UP_AFTER = timedelta(days=2)
 MAILS = Mail.__table__
 MAIL_QUEUE = "mail"
 SEND_ACTOR = "send_mail"
@@ -174,10 +177,11 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     try:
         ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
     except TemporaryMailError as error:
-        if mail.attempts < MAX_ATTEMPTS:
+        if now - mail.created_at < GIVE_UP_AFTER:
             _mark(ctx, mail_id, "pending", error=str(error))
             raise  # the broker tries again later, with backoff
-        _fail(ctx, mail, f"{mail.attempts} essais sans succès ; dernier : {error}")
+        _fail(ctx, mail, f"{mail.attempts} essais en {GIVE_UP_AFTER.days} jours sans succès ; "
+                         f"dernier : {error}")
         return
     except PermanentMailError as error:
         _fail(ctx, mail, f"refusé par le serveur de courrier : {error}")

@@ -272,7 +272,7 @@ def cmd_mail_gateway(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_mail_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
-    from mail_gateway.reply import read_reply
+    from pipeline.replies.reply import read_reply
 
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()

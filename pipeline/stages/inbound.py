@@ -16,7 +16,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from mail_gateway.reply import Reply, read_reply
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from pipeline.model import Commune, Dossier, InboundMail, ReplyToken, User
 from pipeline.replies import templates
 from pipeline.replies.addresses import mail_id_from_bounce_address
 from pipeline.replies.bounces import mark_bounced, read_delivery_report
+from pipeline.replies.reply import Reply, read_reply
 from pipeline.replies.tokens import find_reply_token, token_problem
 from pipeline.stages.common import agent_url, follow_url, lock_dossier, sender_name
 from pipeline.stages.notification import agent_recipients

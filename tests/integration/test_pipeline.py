@@ -33,7 +33,7 @@ from pipeline.demarches import RCO
 from pipeline.failed_work import list_failed, record_failure, replay
 from pipeline.flow import ROUTES
 from pipeline.lifecycle import Action, IllegalTransition
-from pipeline.mail_outbox import MAX_ATTEMPTS, send_mail
+from pipeline.mail_outbox import GIVE_UP_AFTER, send_mail
 from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage
 from pipeline.reconciler import reconcile
 from pipeline.stages.attestation import issue_attestation
@@ -789,20 +789,20 @@ def test_temporary_refusal_keeps_the_mail_pending_then_it_goes_when_accepted(
     assert (sent.status, sent.attempts) == ("sent", 2)
 
 
-def test_temporary_refusal_on_the_last_attempt_marks_the_mail_failed(
+def test_temporary_refusal_after_two_days_of_trying_marks_the_mail_failed(
     sqlite_runtime: Runtime, smtp: SmtpSink
 ) -> None:
     ctx = sqlite_runtime.ctx
     mail = acknowledgement_mail(ctx)
     with ctx.db.transaction() as session:
         session.execute(update(Mail).where(Mail.id == mail.id)
-                        .values(attempts=MAX_ATTEMPTS - 1))
+                        .values(attempts=40, created_at=T0 - GIVE_UP_AFTER))
     smtp.handler.answer = "421 4.7.0 Try again later"
 
     send_mail(mail.id, ctx)  # no exception: the broker must stop retrying
 
     failed = reload(ctx, mail.id)
-    assert (failed.status, failed.attempts) == ("failed", MAX_ATTEMPTS)
+    assert (failed.status, failed.attempts) == ("failed", 41)
     assert failed.last_error is not None and "421" in failed.last_error
 
 

@@ -15,14 +15,14 @@ from email.parser import BytesParser
 from email.utils import parseaddr
 from typing import Any
 
-from mail_gateway.automatic import automatic_reason
-from mail_gateway.commands import read_command
-from mail_gateway.quotes import html_to_text, trim_reply
 from pipeline.replies.addresses import (
     mail_id_from_bounce_address,
     our_message_id,
     token_from_address,
 )
+from pipeline.replies.automatic import automatic_reason
+from pipeline.replies.commands import read_command
+from pipeline.replies.quotes import html_to_text, trim_reply
 
 _log = logging.getLogger(__name__)
 
