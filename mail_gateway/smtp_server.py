@@ -44,7 +44,8 @@ class GatewayHandler:
         loop = asyncio.get_running_loop()
         try:
             # The database is blocking work: off the event loop, so other clients go on.
-            return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from or "",
+            mail_from = (envelope.mail_from or "").strip().strip("<>")
+            return await loop.run_in_executor(None, self.accept, raw, mail_from,
                                               list(envelope.rcpt_tos))
         except Exception:
             log.exception("message non enregistré (de %s)", envelope.mail_from)
@@ -53,7 +54,8 @@ class GatewayHandler:
     def accept(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
         """Store the message; the SMTP answer says whether it will be acted upon."""
         envelope_to = rcpt_tos[0] if rcpt_tos else ""
-        refusal = self.wrong_sender(raw, rcpt_tos)
+        # The null sender is a report or an auto-reply: logged and ignored, never refused.
+        refusal = self.wrong_sender(raw, rcpt_tos) if mail_from else None
         received = receive_mail(self.ctx, raw, source="smtp", envelope_from=mail_from,
                                 envelope_to=envelope_to)
         if refusal:

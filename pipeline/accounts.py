@@ -12,6 +12,7 @@ from sqlalchemy import select
 from pipeline.communes import EMAIL, find_commune
 from pipeline.context import PipelineContext
 from pipeline.model import User
+from pipeline.replies.tokens import revoke_user_tokens
 
 ROLES = ("admin", "agent", "operator")
 #: scrypt cost: 2^15 × 8 × 128 bytes = 32 MiB of memory per hash.
@@ -63,3 +64,17 @@ def create_user(ctx: PipelineContext, *, email: str, role: str, commune_insee: s
                     wants_notifications=False, created_at=ctx.clock.now())
         session.add(user)
     return user, password
+
+
+def set_active(ctx: PipelineContext, email: str, *, active: bool) -> None:
+    """Disable or re-enable an account; disabling revokes its reply addresses at once."""
+    email = email.strip().lower()
+    with ctx.db.transaction() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            raise AccountError(f"aucun compte pour {email}")
+        user.active = active
+        if not active:
+            # Workers may still notify the account for up to a minute (their cache of who
+            # asked for notifications): a reply to such a mail is refused like any other.
+            revoke_user_tokens(session, user.id, ctx.clock.now())

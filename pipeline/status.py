@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from pipeline.context import PipelineContext
-from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage
+from pipeline.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class StatusReport:
     outbox_backlog: int
     failed_work: int
     mails_by_status: dict[str, int]
+    inbound_by_status: dict[str, int]
     oldest_stuck: list[StuckDossier] = field(default_factory=list)
 
 
@@ -42,6 +43,8 @@ def gather_status(ctx: PipelineContext, *, stuck_limit: int = 10) -> StatusRepor
                                 .where(FailedWork.replayed_at.is_(None))) or 0
         mails = dict(session.execute(
             select(Mail.status, func.count()).group_by(Mail.status)).all())
+        inbound = dict(session.execute(
+            select(InboundMail.status, func.count()).group_by(InboundMail.status)).all())
         stuck = [
             StuckDossier(ref, stage, since, failed_at is not None)
             for ref, stage, since, failed_at in session.execute(
@@ -50,4 +53,4 @@ def gather_status(ctx: PipelineContext, *, stuck_limit: int = 10) -> StatusRepor
                 .where(Dossier.stage.is_not(None), Dossier.stage_since < stale)
                 .order_by(Dossier.stage_since).limit(stuck_limit))
         ]
-    return StatusReport(by_status, by_stage, backlog, failed, mails, stuck)
+    return StatusReport(by_status, by_stage, backlog, failed, mails, inbound, stuck)

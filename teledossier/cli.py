@@ -10,10 +10,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings, SettingsError
+from teledossier.cli_mail import add_mail_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,11 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     command("migrate", cmd_migrate, "mettre la base de données au schéma courant")
     command("mail-gateway", cmd_mail_gateway,
             "la passerelle de courriel : réponses et avis de non-remise (SMTP, IMAP)")
-    mail = sub.add_parser("mail", help="courriels").add_subparsers(metavar="ACTION")
-    parse_reply = mail.add_parser("parse-reply", help=(
-        "afficher en JSON ce que la passerelle lit d'un message (sans toucher la base)"))
-    parse_reply.set_defaults(run=cmd_mail_parse_reply)
-    parse_reply.add_argument("file", metavar="FICHIER", help="message RFC 822 (.eml), - : entrée")
+    add_mail_commands(sub)
 
     commune = sub.add_parser("commune", help="gérer les communes").add_subparsers(metavar="ACTION")
     create = commune.add_parser("create", help="créer une commune")
@@ -102,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--role", required=True, choices=["admin", "agent", "operator"])
     ucreate.add_argument("--commune", help="code INSEE (admin et agent)")
     ucreate.add_argument("--email", required=True)
+    udisable = user.add_parser("disable", help=(
+        "désactiver un compte (ses adresses de réponse aux notifications cessent d'agir)"))
+    udisable.set_defaults(run=cmd_user_disable)
+    udisable.add_argument("--email", required=True)
+    uenable = user.add_parser("enable", help="réactiver un compte désactivé")
+    uenable.set_defaults(run=cmd_user_enable)
+    uenable.add_argument("--email", required=True)
 
     status = command("status", cmd_status, "état du pipeline : dossiers, files, échecs")
     status.add_argument("--json", action="store_true")
@@ -271,19 +274,6 @@ def cmd_mail_gateway(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_mail_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.replies.reply import read_reply
-
-    try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    except OSError as error:
-        print(f"Erreur : lecture de {args.file} impossible ({error.strerror})", file=sys.stderr)
-        return 1
-    reply = read_reply(raw, mail_domain=settings.mail_domain)
-    print(json.dumps(reply.to_json(), ensure_ascii=False))
-    return 0
-
-
 def cmd_commune_create(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.communes import create_commune
 
@@ -396,6 +386,25 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.accounts import set_active
+
+    with _context(settings) as ctx:
+        set_active(ctx, args.email, active=False)
+    print(f"Compte {args.email.strip().lower()} désactivé ; ses adresses de réponse ne "
+          "permettent plus d'agir.")
+    return 0
+
+
+def cmd_user_enable(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.accounts import set_active
+
+    with _context(settings) as ctx:
+        set_active(ctx, args.email, active=True)
+    print(f"Compte {args.email.strip().lower()} réactivé.")
+    return 0
+
+
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.status import gather_status
 
@@ -417,6 +426,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
             "outbox_backlog": report.outbox_backlog,
             "failed_work": report.failed_work,
             "mails_by_status": report.mails_by_status,
+            "inbound_by_status": report.inbound_by_status,
             "oldest_stuck": [{"reference": s.reference, "stage": s.stage,
                               "since": s.since.isoformat(), "failed": s.failed}
                              for s in report.oldest_stuck],
@@ -434,6 +444,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Travail en échec à rejouer : {report.failed_work}")
     print("Courriels : " + (", ".join(f"{k} {v}" for k, v in sorted(
         report.mails_by_status.items())) or "aucun"))
+    print("Courriels reçus : " + (", ".join(f"{k} {v}" for k, v in sorted(
+        report.inbound_by_status.items())) or "aucun") + " (détail : teledossier mail log)")
     if report.oldest_stuck:
         print("Dossiers bloqués les plus anciens :")
         for stuck in report.oldest_stuck:

@@ -66,6 +66,9 @@ def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Repl
         return _bounce(session, ctx, bounce_of, row.raw)
     if reply.automatic:
         return Verdict("ignored", f"message automatique ({reply.automatic}) : pas de réponse")
+    if row.source == "smtp" and not row.envelope_from:
+        # The null sender (MAIL FROM:<>) is for messages that must never be answered.
+        return Verdict("ignored", "expéditeur d'enveloppe vide (message automatique)")
     token = find_reply_token(session, reply.token, reply.references)
     if token is None:
         _reject_unknown(session, ctx, reply, "adresse de réponse inconnue")

@@ -381,3 +381,17 @@ def test_outgoing_mail_is_threaded_and_marked_automatic(gateway: Gateway) -> Non
         # Once sent, the reply address lives only in the mailbox; the database keeps a digest.
         assert all(m.reply_to is None for m in session.scalars(select(Mail))
                    if m.status == "sent")
+
+
+def test_null_envelope_sender_is_never_acted_upon(gateway: Gateway) -> None:
+    reference, notification = file_dossier(gateway)
+    before = len(gateway.sink.to(AGENTS))
+
+    code, _ = send(gateway, reply_to(notification, AGENTS, "accepter"), "",
+                   notification.message["Reply-To"])
+
+    assert code == 250
+    assert handled(gateway, 1)[0][0] == "ignored"
+    assert dossier(gateway, reference).status == "transmitted"
+    time.sleep(1)
+    assert len(gateway.sink.to(AGENTS)) == before

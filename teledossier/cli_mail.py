@@ -1,0 +1,82 @@
+"""``teledossier mail …``: read a reply as the gateway does, and the operators' mail logs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.settings import Settings
+
+
+def add_mail_commands(sub: Any) -> None:
+    mail = sub.add_parser("mail", help="courriels").add_subparsers(metavar="ACTION")
+    parse_reply = mail.add_parser("parse-reply", help=(
+        "afficher en JSON ce que la passerelle lit d'un message (sans toucher la base)"))
+    parse_reply.set_defaults(run=cmd_parse_reply)
+    parse_reply.add_argument("file", metavar="FICHIER", help="message RFC 822 (.eml), - : entrée")
+    log = mail.add_parser("log", help="les derniers courriels reçus et ce qui en a été fait")
+    log.set_defaults(run=cmd_log)
+    log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--json", action="store_true")
+    undelivered = mail.add_parser("undelivered", help=(
+        "les courriels refusés par le relais ou revenus en erreur (rebonds)"))
+    undelivered.set_defaults(run=cmd_undelivered)
+    undelivered.add_argument("--limit", type=int, default=50)
+    undelivered.add_argument("--json", action="store_true")
+
+
+def cmd_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.replies.reply import read_reply
+
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"Erreur : lecture de {args.file} impossible ({error.strerror})", file=sys.stderr)
+        return 1
+    reply = read_reply(raw, mail_domain=settings.mail_domain)
+    print(json.dumps(reply.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.replies.log import inbound_log
+    from teledossier.cli import _context
+
+    with _context(settings) as ctx:
+        entries = inbound_log(ctx, args.limit)
+    if args.json:
+        print(json.dumps([{**entry.__dict__, "received_at": entry.received_at.isoformat()}
+                          for entry in entries], ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        print("Aucun courriel reçu.")
+    for entry in entries:
+        about = f" [{entry.reference}]" if entry.reference else ""
+        print(f"{entry.received_at:%d/%m/%Y %H:%M:%S} {entry.source:<7} {entry.status:<8}"
+              f"{about} de {entry.sender or '?'} : {entry.outcome}")
+    return 0
+
+
+def cmd_undelivered(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.replies.log import undelivered_mails
+    from teledossier.cli import _context
+
+    with _context(settings) as ctx:
+        mails = undelivered_mails(ctx, args.limit)
+    if args.json:
+        print(json.dumps([{**mail.__dict__, "updated_at": mail.updated_at.isoformat()}
+                          for mail in mails], ensure_ascii=False, indent=2))
+        return 0
+    if not mails:
+        print("Aucun courriel en échec ni revenu en erreur.")
+    for mail in mails:
+        about = f" [{mail.reference}]" if mail.reference else ""
+        print(f"{mail.updated_at:%d/%m/%Y %H:%M} {mail.status:<8}{about} à {mail.recipient} "
+              f"« {mail.subject} » : {mail.reason}")
+    if any(mail.status == "failed" for mail in mails):
+        print("Pour renvoyer un courriel en échec : teledossier failed list, puis "
+              "teledossier failed replay ID")
+    return 0
