@@ -94,6 +94,11 @@ def start_smtp_server(ctx: PipelineContext) -> Controller:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(GatewayHandler(ctx), hostname=host, port=port,
                             server_hostname=settings.mail_domain, **options)
-    controller.start()
+    try:
+        controller.start()
+    except OSError as error:
+        raise OSError(f"la passerelle de courriel ne peut pas écouter sur {host}:{port} "
+                      f"({error.strerror or error}) : port déjà pris ? Réglez "
+                      "TELEDOSSIER_INBOUND_SMTP (hôte:port)") from error
     log.info("passerelle de courriel : SMTP sur %s:%s", host, port)
     return controller

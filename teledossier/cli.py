@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(settings, args) or 0
-    except (SettingsError, ValueError) as error:
+    except (SettingsError, ValueError, OSError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 1
 
@@ -171,9 +171,14 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     logins = seed_demo_if_empty(runtime.ctx)
     runtime.start_relay()
     runtime.start_worker()
-    gateway = runtime.start_mail_gateway()
+    try:
+        smtp_port: int | None = runtime.start_mail_gateway().smtp_port
+    except OSError as error:
+        # The demo goes on without it: /dev/mail still answers mail through the same path.
+        print(f"Attention : {error}", file=sys.stderr)
+        smtp_port = None
     server = start_server(create_app(runtime), args.host, settings.port, settings.web_threads)
-    _print_welcome(settings, server.port, logins, gateway.smtp_port)
+    _print_welcome(settings, server.port, logins, smtp_port)
     try:
         _wait_for_signal()
     finally:
@@ -182,7 +187,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_welcome(settings: Settings, port: int, logins: Any, smtp_port: int) -> None:
+def _print_welcome(settings: Settings, port: int, logins: Any, smtp_port: int | None) -> None:
     print(f"\nTélédossier est prêt : http://127.0.0.1:{port}", flush=True)
     print(f"  base de données : {settings.database_url}")
     print(f"  messagerie : {settings.broker_url or 'intégrée au processus'}")
@@ -190,8 +195,9 @@ def _print_welcome(settings: Settings, port: int, logins: Any, smtp_port: int) -
         print(f"  courriels : {settings.smtp_url}")
     else:
         print(f"  courriels : gardés dans la base, lisibles sur http://127.0.0.1:{port}/dev/mail")
-    print(f"  réponses par courriel : SMTP sur {settings.inbound_address[0]}:{smtp_port}"
-          + (", relève IMAP" if settings.imap_url else ""))
+    if smtp_port is not None:
+        print(f"  réponses par courriel : SMTP sur {settings.inbound_address[0]}:{smtp_port}"
+              + (", relève IMAP" if settings.imap_url else ""))
     if logins is not None:
         print("\nCommune de démonstration « Démoville » (INSEE 99999) créée :")
         print(f"  administrateur : {logins.admin_email} / {logins.admin_password}")
@@ -264,7 +270,11 @@ def cmd_mail_gateway(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     runtime = _runtime(settings)
     runtime.start_relay()
-    gateway = runtime.start_mail_gateway()
+    try:
+        gateway = runtime.start_mail_gateway()
+    except OSError:
+        runtime.stop()
+        raise
     print(f"Passerelle de courriel : SMTP sur {settings.inbound_address[0]}:{gateway.smtp_port}"
           + (", relève IMAP" if settings.imap_url else ""), flush=True)
     try:

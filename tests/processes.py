@@ -27,7 +27,9 @@ def app_env(tmp_path: Path, **values: str) -> dict[str, str]:
     """The environment of a process: this one's, without TELEDOSSIER_* leaking in, plus values."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEDOSSIER_")}
     env.update({"TELEDOSSIER_VAR_DIR": str(tmp_path / "var"),
-                "TELEDOSSIER_MAIL_DOMAIN": "demoville.test"})
+                "TELEDOSSIER_MAIL_DOMAIN": "demoville.test",
+                # `up` and `mail-gateway` listen for mail: never on a port another run holds.
+                "TELEDOSSIER_INBOUND_SMTP": f"127.0.0.1:{free_port()}"})
     env.update({f"TELEDOSSIER_{k.upper()}": v for k, v in values.items()})
     return env
 

@@ -7,11 +7,14 @@ Runs in the embedded default (SQLite, in-process broker) and on PostgreSQL + Rab
 from __future__ import annotations
 
 import smtplib
+import ssl
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,3 +398,34 @@ def test_null_envelope_sender_is_never_acted_upon(gateway: Gateway) -> None:
     assert dossier(gateway, reference).status == "transmitted"
     time.sleep(1)
     assert len(gateway.sink.to(AGENTS)) == before
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=demoville.test", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_gateway_offers_starttls_and_enforces_its_size_limit(
+        runtime_factory: Callable[..., Runtime], sqlite_url: str, tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    runtime = runtime_factory(sqlite_url, inbound_smtp=f"127.0.0.1:{port}",
+                              inbound_tls_cert=cert, inbound_tls_key=key,
+                              inbound_max_bytes=4096)
+    runtime.start_mail_gateway()
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls") and client.esmtp_features["size"] == "4096"
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        client.starttls(context=context)
+        client.ehlo()
+        client.mail(AGENTS)
+        client.rcpt("postmaster@demoville.test")
+        code, _ = client.data(b"Subject: gros\r\n\r\n" + (b"x" * 70 + b"\r\n") * 120)
+    assert code == 552
+    with runtime.ctx.db.transaction() as session:
+        assert session.scalars(select(InboundMail)).all() == []
