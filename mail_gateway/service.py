@@ -35,7 +35,9 @@ class MailGateway:
             self.poller_thread = threading.Thread(target=poller.run, args=(self.stopping,),
                                                   name="imap-poller", daemon=True)
             self.poller_thread.start()
-            log.info("passerelle de courriel : relève IMAP de %s", poller.target.describe())
+            target = poller.target
+            log.info("passerelle de courriel : relève IMAP de %s@%s:%s/%s", target.user,
+                     target.host, target.port, target.folder)
         return self
 
     def receive_from_imap(self, raw: bytes) -> None:
