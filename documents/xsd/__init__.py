@@ -1,0 +1,1 @@
+"""XSD files describing the dossier XML layouts (shipped as package data)."""
