@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.attachments import check_file, safe_filename
 from pipeline.context import PipelineContext
-from pipeline.model import CitizenDocument, Dossier
+from pipeline.model import CitizenDocument, Dossier, DossierDocument
 
 
 def deposit_file(session: Session, ctx: PipelineContext, dossier: Dossier, *, filename: str,
@@ -22,6 +22,16 @@ def deposit_file(session: Session, ctx: PipelineContext, dossier: Dossier, *, fi
         filename=safe_filename(filename, kind), media_type=media_type, size=len(content),
         sha256=ctx.blobs.put(session, content, now), deposited_by=by, deposited_at=now))
     return None
+
+
+def deposit_document(session: Session, ctx: PipelineContext, dossier: Dossier,
+                     document: DossierDocument) -> None:
+    """Deposit one of the commune's own documents (already checked: the commune drew it)."""
+    session.execute(insert(CitizenDocument.__table__).values(
+        owner_email=dossier.citizen_email.lower(), dossier_id=dossier.id, kind=document.kind,
+        filename=document.filename, media_type=document.media_type, size=document.size,
+        sha256=document.sha256, deposited_by=f"Mairie de {dossier.commune.name}",
+        deposited_at=ctx.clock.now()))
 
 
 def space_url(ctx: PipelineContext) -> str:

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from documents import generate_identity
 from pipeline.accounts import create_user
 from pipeline.communes import create_commune, issue_token
 from pipeline.context import PipelineContext
+from pipeline.dossier_documents import save_identity
 from pipeline.model import Commune
 
 DEMO_INSEE = "99999"  # fictitious: no real commune has it
 DEMO_NAME = "Démoville"
+#: Printed under the signature of Démoville's attestations.
+DEMO_MAYOR = "Camille Martin"
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,19 @@ class DemoLogins:
 
 
 def seed_demo_if_empty(ctx: PipelineContext) -> DemoLogins | None:
-    """Create Démoville with an admin, an agent and an API token; None when data exists."""
+    """Create Démoville (admin, agent, API token, signing identity); None when data exists."""
     with ctx.db.transaction() as session:
         if session.scalar(select(func.count()).select_from(Commune)):
             return None
     domain = ctx.settings.mail_domain
-    create_commune(ctx, insee=DEMO_INSEE, name=DEMO_NAME, agents_email=f"etat-civil@{domain}")
+    commune = create_commune(ctx, insee=DEMO_INSEE, name=DEMO_NAME,
+                             agents_email=f"etat-civil@{domain}")
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        # Keys, a self-signed certificate, a drawn stamp and signature: the verification page
+        # says the certificate is one Télédossier generated.
+        save_identity(session, commune, generate_identity(DEMO_INSEE, DEMO_NAME, DEMO_MAYOR,
+                                                          now=now), now, generated=True)
     admin, admin_password = create_user(ctx, email=f"admin@{domain}", role="admin",
                                         commune_insee=DEMO_INSEE)
     agent, agent_password = create_user(ctx, email=f"agent@{domain}", role="agent",

@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
 from pipeline.db import add_message, upsert_ignore
-from pipeline.model import Dossier, FailedWork, Mail, ReplyToken, new_id
+from pipeline.model import Blob, Dossier, DossierDocument, FailedWork, Mail, ReplyToken, new_id
 from pipeline.replies.addresses import (
     bounce_address,
     message_id,
@@ -70,11 +71,13 @@ def queue_mail(
     dossier: Dossier | None = None,
     replies: str | None = None,
     user_id: int | None = None,
+    attachment: DossierDocument | None = None,
 ) -> bool:
     """Write a mail and its send message unless the same (cause, recipient, purpose) exists.
 
     ``replies`` (``agent`` or ``citizen``) gives the mail a reply address of its own, whose token
     lets ``recipient`` answer about ``dossier``; None sends from the no-reply address.
+    ``attachment``, a stored document, goes with the mail as a PDF.
     """
     now = ctx.clock.now()
     domain = ctx.settings.mail_domain
@@ -98,6 +101,8 @@ def queue_mail(
         sender=formataddr((sender_name, f"ne-pas-repondre@{domain}")),
         reply_to=reply_address(token, domain) if token else None,
         in_reply_to=thread,
+        attachment_sha256=attachment.sha256 if attachment is not None else None,
+        attachment_name=attachment.filename if attachment is not None else None,
         subject=subject,
         body_text=body,
         status="pending",
@@ -116,13 +121,25 @@ def queue_mail(
     return True
 
 
-def build_message(mail: Mail | Row[Any]) -> bytes:
+def build_message(mail: Mail | Row[Any], attachment: bytes | None = None) -> bytes:
     """The RFC 5322 message of a mail row, CRLF-terminated; the same row gives the same bytes.
 
-    Plain text and its HTML rendering as alternatives. Built with the email package's compat32
-    classes: on the send path they cost a fraction of ``EmailMessage``'s header registry.
+    Plain text and its HTML rendering as alternatives, and the row's document (its bytes given
+    by the caller) as a PDF attachment. Built with the email package's compat32 classes: on the
+    send path they cost a fraction of ``EmailMessage``'s header registry.
     """
-    message = MIMEMultipart("alternative", boundary=f"=_td_{mail.id}")
+    alternatives = MIMEMultipart("alternative", boundary=f"=_td_{mail.id}")
+    alternatives.attach(MIMEText(mail.body_text, "plain", UTF8))
+    alternatives.attach(MIMEText(text_to_html(mail.body_text, mail.subject), "html", UTF8))
+    if attachment is None:
+        message = alternatives
+    else:
+        message = MIMEMultipart("mixed", boundary=f"=_td_mixed_{mail.id}")
+        message.attach(alternatives)
+        document = MIMEApplication(attachment, "pdf")
+        document.add_header("Content-Disposition", "attachment",
+                            filename=mail.attachment_name or "document.pdf")
+        message.attach(document)
     message["From"] = mail.sender
     message["To"] = mail.recipient
     if mail.reply_to:
@@ -136,8 +153,6 @@ def build_message(mail: Mail | Row[Any]) -> bytes:
     message["Content-Language"] = "fr"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.attach(MIMEText(mail.body_text, "plain", UTF8))
-    message.attach(MIMEText(text_to_html(mail.body_text, mail.subject), "html", UTF8))
     return message.as_bytes(policy=WIRE)
 
 
@@ -174,8 +189,13 @@ def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     if mail is None:
         return  # sent, failed, or being sent by another worker
     envelope_from = bounce_address(mail.id, ctx.settings.mail_domain)
+    attachment = None
+    if mail.attachment_sha256:
+        with ctx.db.connect() as connection:
+            attachment = connection.scalar(select(Blob.content).where(
+                Blob.sha256 == mail.attachment_sha256))
     try:
-        ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail))
+        ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail, attachment))
     except TemporaryMailError as error:
         if now - mail.created_at < GIVE_UP_AFTER:
             _mark(ctx, mail_id, "pending", error=str(error))

@@ -112,3 +112,17 @@ def closed(dossier: Dossier, comment: str, follow_url: str) -> tuple[str, str]:
     else:
         label = "dossier clos"
     return status_change(dossier, label, comment, follow_url)
+
+
+def documents_await(dossier: Dossier, deposited: list[str], space_url: str) -> tuple[str, str]:
+    subject = f"Votre dossier {dossier.reference} : un document vous attend"
+    body = (f"Bonjour,\n\nLa mairie a déposé pour votre dossier {dossier.reference} :\n\n"
+            f"{deposit_lines(deposited)}")
+    body += f"Retrouvez-le dans votre espace confidentiel :\n{space_url}\n\n"
+    return subject, body + _sign(dossier)
+
+
+def deposit_lines(deposited: list[str]) -> str:
+    items = "\n".join(f"- {name}" for name in deposited)
+    return (f"Document(s) déposé(s) dans votre espace confidentiel :\n{items}\n"
+            "(visible dès que votre adresse électronique est confirmée)\n\n")

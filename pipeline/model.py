@@ -371,6 +371,9 @@ class Mail(Base):
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     bounced_at: Mapped[datetime | None]
+    #: A document sent with the mail (the récépissé, the refusal notice), from the blob store.
+    attachment_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
 
 
 class ReplyToken(Base):
@@ -394,6 +397,75 @@ class ReplyToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class CommuneSigning(Base):
+    """A commune's signing material: mayor, stamp and signature images, QR key, PDF key.
+
+    Generated on first need when the commune configured none (the verification page says the
+    certificate is one Télédossier generated). Private keys are stored as PEM, unencrypted: the
+    database already holds everything an attacker would want; protect it and its backups.
+    """
+
+    __tablename__ = "commune_signing"
+
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), primary_key=True)
+    mayor_name: Mapped[str] = mapped_column(String(200), default="")
+    stamp_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    qr_private_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    signing_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    certificate_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(16))
+    generated: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+
+
+class CommuneKey(Base):
+    """The public half of every key a commune ever signed with: old attestations stay verifiable."""
+
+    __tablename__ = "commune_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    qr_public_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    certificate_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    generated: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class DossierDocument(Base):
+    """A document the commune produced for a dossier, stored once with its digest."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (UniqueConstraint("dossier_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    #: ``notice``, ``demande``, ``recepisse``, ``attestation``, ``refus``.
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    created_at: Mapped[datetime]
+    #: Set when the commune revokes an attestation; the verification page says so.
+    revoked_at: Mapped[datetime | None]
+
+
+class VerificationCheck(Base):
+    """Each use of the public verification page, kept for the commune to read."""
+
+    __tablename__ = "verification_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    reference: Mapped[str] = mapped_column(String(20), default="")
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+    #: ``genuine``, ``revoked``, ``unknown``, ``forged``, ``refused`` (too many checks).
+    outcome: Mapped[str] = mapped_column(String(10))
+    #: A digest of the client's address, never the address itself.
+    client: Mapped[str] = mapped_column(String(16), default="")
 
 
 class CitizenDocument(Base):
@@ -479,7 +551,10 @@ __all__ = [
     "CitizenDocument",
     "Commune",
     "CommuneAlias",
+    "CommuneKey",
+    "CommuneSigning",
     "Dossier",
+    "DossierDocument",
     "FailedWork",
     "HistoryEntry",
     "InboundMail",
@@ -488,4 +563,5 @@ __all__ = [
     "OutboxMessage",
     "ReplyToken",
     "User",
+    "VerificationCheck",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.mail_templates import REPLY_COMMANDS, SIGNATURE
+from pipeline.mail_templates import REPLY_COMMANDS, SIGNATURE, deposit_lines
 from pipeline.model import Dossier
 
 TEAM = "L'équipe « Suivi des démarches en ligne »"
@@ -19,24 +19,10 @@ def message_to_citizen(dossier: Dossier, text: str, deposited: list[str],
     if text:
         body += f"{text}\n\n"
     if deposited:
-        body += _deposit_lines(deposited)
+        body += deposit_lines(deposited)
     body += f"Vous pouvez lui répondre en répondant à ce courriel, ou depuis votre tableau de " \
             f"bord de suivi :\n{follow_url}\n\n"
     return subject, body + _sign(dossier)
-
-
-def documents_await(dossier: Dossier, deposited: list[str], space_url: str) -> tuple[str, str]:
-    subject = f"Votre dossier {dossier.reference} : un document vous attend"
-    body = (f"Bonjour,\n\nLa mairie a déposé pour votre dossier {dossier.reference} :\n\n"
-            f"{_deposit_lines(deposited)}")
-    body += f"Retrouvez-le dans votre espace confidentiel :\n{space_url}\n\n"
-    return subject, body + _sign(dossier)
-
-
-def _deposit_lines(deposited: list[str]) -> str:
-    items = "\n".join(f"- {name}" for name in deposited)
-    return (f"Document(s) déposé(s) dans votre espace confidentiel :\n{items}\n"
-            "(visible dès que votre adresse électronique est confirmée)\n\n")
 
 
 def message_to_agents(dossier: Dossier, text: str, attachments: list[str],

@@ -1,17 +1,39 @@
-"""Attestation stage (RCO, accepted): issue the attestation de recensement.
+"""Attestation stage (RCO, accepted): issue the signed attestation de recensement, once.
 
-The signed PDF is not produced yet; until it is, the stage only hands the dossier to deposit, so
-the accepted dossier still travels the same path and the stage's queue already exists.
+The PDF carries a QR code signed with the commune's key and the commune's PDF signature. It is
+dated by the agent's acceptance, not by this run: a retried or replayed stage draws the same
+bytes, and a dossier that already has its attestation keeps it.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from documents import issue_attestation as sign_attestation
 from pipeline.context import PipelineContext
-from pipeline.lifecycle import Stage
+from pipeline.dossier_documents import (
+    dossier_facts,
+    find_document,
+    signing_identity,
+    store_document,
+)
+from pipeline.lifecycle import Action, Stage
+from pipeline.model import HistoryEntry
 from pipeline.stages.common import lock_dossier
 
 
 def issue_attestation(dossier_id: str, ctx: PipelineContext) -> None:
     with ctx.db.transaction() as session:
         dossier = lock_dossier(session, dossier_id)
+        if dossier.stage != Stage.ATTESTATION:
+            return
+        if find_document(session, dossier.id, "attestation") is None:
+            accepted_at = session.scalar(
+                select(HistoryEntry.at).where(HistoryEntry.dossier_id == dossier.id,
+                                              HistoryEntry.action == Action.ACCEPTER.value)
+                .order_by(HistoryEntry.seq.desc()).limit(1)) or ctx.clock.now()
+            pdf = sign_attestation(dossier_facts(dossier),
+                                   signing_identity(session, ctx, dossier.commune),
+                                   issued_at=accepted_at, public_url=ctx.settings.public_url)
+            store_document(session, ctx, dossier, "attestation", pdf)
         dossier.advance(Stage.ATTESTATION, Stage.DEPOSIT, ctx.clock.now())

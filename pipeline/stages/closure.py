@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from documents import render_refus
 from pipeline import mail_templates
+from pipeline.clock import PARIS
+from pipeline.confidential_space import deposit_document
 from pipeline.context import PipelineContext
-from pipeline.lifecycle import AGENT_ACTIONS, Action, Stage
+from pipeline.demarches import ILE
+from pipeline.dossier_documents import dossier_facts, signing_identity, store_document
+from pipeline.lifecycle import AGENT_ACTIONS, Action, Outcome, Stage
 from pipeline.mail_outbox import queue_mail
-from pipeline.model import HistoryEntry
+from pipeline.model import Dossier, DossierDocument, HistoryEntry
 from pipeline.replies.tokens import revoke_dossier_tokens
 from pipeline.stages.common import follow_url, lock_dossier, sender_name
 
@@ -26,7 +32,23 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
         entry = dossier.apply(Action.CLOSE, at=ctx.clock.now(), actor="system",
                               channel="pipeline")
         revoke_dossier_tokens(session, dossier.id, ctx.clock.now())
+        notice = None
+        if dossier.outcome_enum is Outcome.REFUSED and dossier.demarche == ILE.id:
+            notice = _refusal_notice(session, ctx, dossier, decision)
         subject, body = mail_templates.closed(dossier, decision.comment, follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="closed", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier=dossier)
+                   sender_name=sender_name(dossier), dossier=dossier, attachment=notice)
+
+
+def _refusal_notice(session: Session, ctx: PipelineContext, dossier: Dossier,
+                    decision: HistoryEntry) -> DossierDocument:
+    """The ILE refusal notice (motive, and the prior appeal to the commission de contrôle),
+    sent with the closing mail and deposited in the confidential space."""
+    identity = signing_identity(session, ctx, dossier.commune)
+    pdf = render_refus(dossier_facts(dossier), motive=decision.comment,
+                       decided_on=decision.at.astimezone(PARIS).date(),
+                       mayor_name=identity.mayor_name)
+    notice = store_document(session, ctx, dossier, "refus", pdf)
+    deposit_document(session, ctx, dossier, notice)
+    return notice

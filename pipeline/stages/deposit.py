@@ -1,17 +1,31 @@
-"""Deposit stage: put the commune's documents into the citizen's confidential space.
+"""Deposit stage: put the attestation into the citizen's confidential space, and tell them.
 
-No document is produced yet (the attestation comes with the documents work); the stage hands the
-dossier on to closure.
+The space is keyed by the citizen's e-mail address: a citizen without an account (a dossier from
+a partner portal) finds the document once the address is verified. The pipeline never waits.
 """
 
 from __future__ import annotations
 
+from pipeline import mail_templates
+from pipeline.confidential_space import deposit_document, space_url
 from pipeline.context import PipelineContext
+from pipeline.dossier_documents import find_document
 from pipeline.lifecycle import Stage
-from pipeline.stages.common import lock_dossier
+from pipeline.mail_outbox import queue_mail
+from pipeline.stages.common import lock_dossier, sender_name
 
 
 def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
     with ctx.db.transaction() as session:
         dossier = lock_dossier(session, dossier_id)
+        if dossier.stage != Stage.DEPOSIT:
+            return
+        attestation = find_document(session, dossier.id, "attestation")
+        if attestation is not None:
+            deposit_document(session, ctx, dossier, attestation)
+            subject, body = mail_templates.documents_await(dossier, [attestation.filename],
+                                                           space_url(ctx))
+            queue_mail(session, ctx, cause=dossier.cause(), recipient=dossier.citizen_email,
+                       purpose="documents_await", subject=subject, body=body,
+                       sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
         dossier.advance(Stage.DEPOSIT, Stage.CLOSURE, ctx.clock.now())

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from pipeline import mail_templates
 from pipeline.actions import apply_action
 from pipeline.clock import PARIS
 from pipeline.confidential_space import deposit_file, space_url
@@ -160,7 +161,7 @@ def _from_agent(session: Session, ctx: PipelineContext, row: InboundMail, reply:
     else:
         what = ACTION_LABELS[Action(reply.command)].lower()
         if deposited:
-            subject, body = templates.documents_await(dossier, deposited, space_url(ctx))
+            subject, body = mail_templates.documents_await(dossier, deposited, space_url(ctx))
             _to_citizen(session, ctx, row, dossier, "documents_await", subject, body)
     subject, body = templates.reply_applied(dossier, what, told, refused)
     queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=reply.sender,

@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from documents import render_recepisse
 from pipeline import mail_templates
 from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
 from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.db import add_stage_message, insert_rows
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
+from pipeline.dossier_documents import dossier_facts, find_document, store_document
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Attachment, Dossier, new_id
@@ -136,7 +138,11 @@ def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
             return
         subject, body = mail_templates.acknowledgement(dossier, demarche_of(dossier),
                                                        follow_url(ctx, dossier))
+        # The proof of filing goes with the acknowledgement (drawn once: a retry finds it).
+        receipt = find_document(session, dossier.id, "recepisse") or store_document(
+            session, ctx, dossier, "recepisse", render_recepisse(dossier_facts(dossier)))
         queue_mail(session, ctx, cause=dossier.cause(1), recipient=dossier.citizen_email,
                    purpose="acknowledgement", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
+                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen",
+                   attachment=receipt)
         dossier.advance(Stage.INTAKE, Stage.VALIDATION, ctx.clock.now())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from documents import render_form
 from pipeline import mail_templates
 from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
 from pipeline.demarches import ValidationContext
+from pipeline.dossier_documents import FORM_KINDS, dossier_facts, store_document
 from pipeline.lifecycle import Action, Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.routing import commune_codes
@@ -41,6 +43,9 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
         now = ctx.clock.now()
         if report.complete:
             dossier.apply(Action.VALIDATED, at=now, actor="system", channel="pipeline")
+            # The pre-filled form, redrawn at each validation: the data may have been completed.
+            store_document(session, ctx, dossier, FORM_KINDS[dossier.demarche],
+                           render_form(dossier_facts(dossier)), replace=True)
             return
         entry = dossier.apply(Action.FOUND_INCOMPLETE, at=now, actor="system",
                               channel="pipeline", comment="\n".join(report.missing))

@@ -310,7 +310,8 @@ def test_agent_attachment_is_deposited_for_the_citizen(gateway: Gateway) -> None
     awaits = mail_to(gateway, CITIZEN, reference, "un document vous attend")
     assert "attestation signée.pdf" in awaits.body or "attestation_signee.pdf" in awaits.body
     with gateway.ctx.db.transaction() as session:
-        documents = session.scalars(select(CitizenDocument)).all()
+        documents = session.scalars(select(CitizenDocument)
+                                    .where(CitizenDocument.kind == "depot")).all()
         assert [(d.owner_email, d.media_type, d.size) for d in documents] == \
             [(CITIZEN, "application/pdf", len(PDF))]
 

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import delete, func, select, update
 
 import workers.actors
+from documents import verify_attestation
 from mail_gateway.transport import SmtpTransport
 from pipeline.actions import DossierNotFound, act_on_dossier, find_dossier_id
 from pipeline.attachments import IncomingAttachment
@@ -30,11 +31,19 @@ from pipeline.clock import FixedClock
 from pipeline.communes import create_commune
 from pipeline.context import PipelineContext, TemporaryMailError
 from pipeline.demarches import RCO
+from pipeline.dossier_documents import find_document, trusted_communes
 from pipeline.failed_work import list_failed, record_failure, replay
 from pipeline.flow import ROUTES
 from pipeline.lifecycle import Action, IllegalTransition
 from pipeline.mail_outbox import GIVE_UP_AFTER, send_mail
-from pipeline.model import Dossier, FailedWork, Mail, OutboxMessage
+from pipeline.model import (
+    CitizenDocument,
+    Dossier,
+    DossierDocument,
+    FailedWork,
+    Mail,
+    OutboxMessage,
+)
 from pipeline.reconciler import reconcile
 from pipeline.stages.attestation import issue_attestation
 from pipeline.stages.closure import close_dossier
@@ -406,12 +415,24 @@ def test_accepted_rco_goes_through_attestation_and_deposit_to_closed_with_one_cl
     assert dossier.history[2][2:] == (AGENT, "email", "Bienvenue à la JDC.")
     assert calls.actors_for(receipt.dossier_id) == [
         "intake", "validation", "notification", "attestation", "deposit", "closure"]
-    wait_until(all_mails_sent(ctx, receipt.dossier_id, 3), "three mails sent", calls=calls)
+    wait_until(all_mails_sent(ctx, receipt.dossier_id, 4), "four mails sent", calls=calls)
     assert purposes(ctx, receipt.dossier_id) == ["acknowledgement", "agent_notification",
-                                                 "closed"]
+                                                 "closed", "documents_await"]
     closing = next(m for m in mails_of(ctx, receipt.dossier_id) if m.purpose == "closed")
     assert closing.recipient == CITIZEN
     assert "Bienvenue à la JDC." in closing.body_text
+    with ctx.db.transaction() as session:
+        kinds = set(session.scalars(select(DossierDocument.kind).where(
+            DossierDocument.dossier_id == receipt.dossier_id)))
+        attestation = find_document(session, receipt.dossier_id, "attestation")
+        assert attestation is not None
+        pdf = ctx.blobs.get(session, attestation.sha256)
+        verdict = verify_attestation(pdf, trusted_communes(session))
+        deposited = session.scalars(select(CitizenDocument)).one()
+    assert kinds == {"recepisse", "notice", "attestation"}
+    assert verdict.genuine, verdict.reason
+    assert (deposited.owner_email, deposited.kind, deposited.sha256) == (
+        CITIZEN, "attestation", attestation.sha256)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +486,42 @@ def test_attestation_and_deposit_run_twice_change_nothing_the_second_time(
     run_twice(ctx, clock, receipt.dossier_id, issue_attestation, "deposit")
     run_twice(ctx, clock, receipt.dossier_id, deposit_documents, "closure")
 
-    assert [actor for actor, _ in outbox(ctx)] == ["attestation", "closure", "deposit"]
+    assert [actor for actor, _ in outbox(ctx)] == ["attestation", "closure", "deposit",
+                                                   "send_mail"]
+    with ctx.db.transaction() as session:
+        first = find_document(session, receipt.dossier_id, "attestation")
+        assert first is not None
+        assert len(session.scalars(select(CitizenDocument)).all()) == 1
+
+
+def test_a_replayed_attestation_stage_never_makes_a_second_attestation(
+    sqlite_runtime: Runtime, clock: FixedClock
+) -> None:
+    ctx = sqlite_runtime.ctx
+    commune_id = add_commune(ctx)
+    receipt = to_transmitted(ctx, commune_id)
+    act_on_dossier(ctx, commune_id, receipt.reference, Action.ACCEPTER, actor=AGENT,
+                   channel="web")
+    issue_attestation(receipt.dossier_id, ctx)
+    with ctx.db.transaction() as session:
+        first = find_document(session, receipt.dossier_id, "attestation")
+        assert first is not None
+        issued = (first.id, first.sha256)
+        # An operator replays the stage; and, worse, the stored row is lost before a retry.
+        session.execute(update(Dossier).where(Dossier.id == receipt.dossier_id)
+                        .values(stage="attestation"))
+    clock.instant += timedelta(days=3)
+    issue_attestation(receipt.dossier_id, ctx)
+    with ctx.db.transaction() as session:
+        again = find_document(session, receipt.dossier_id, "attestation")
+        assert again is not None and (again.id, again.sha256) == issued
+        session.delete(again)
+        session.execute(update(Dossier).where(Dossier.id == receipt.dossier_id)
+                        .values(stage="attestation"))
+    issue_attestation(receipt.dossier_id, ctx)
+    with ctx.db.transaction() as session:
+        redrawn = find_document(session, receipt.dossier_id, "attestation")
+        assert redrawn is not None and redrawn.sha256 == issued[1]  # dated by the acceptance
 
 
 def test_closure_run_twice_sends_one_closing_mail(sqlite_runtime: Runtime,
@@ -871,3 +927,45 @@ def test_abandoned_claim_is_taken_over_after_the_timeout_with_the_same_message_i
     sent = reload(ctx, mail.id)
     assert (sent.status, sent.attempts, sent.message_id) == ("sent", 2, mail.message_id)
 
+
+
+def test_refused_ile_sends_the_refusal_notice_with_the_closing_mail(
+    sqlite_runtime: Runtime, smtp: SmtpSink
+) -> None:
+    ctx = sqlite_runtime.ctx
+    commune_id = add_commune(ctx, insee="59350", name="Lille")
+    data = {"Personne": {
+        "Civilite": "MME", "Sexe": "2", "NomFamille": "DURAND", "PrenomUsuel": "Camille",
+        "DateNaissance": "02/05/1990", "Nationalite": "FRA",
+        "LieuNaissance": [{"Code": "COMMUNE", "Nom": "Lyon"}],
+        "AdresseDomicile": {"CodePostal": "59000", "Localite": "Lille", "CodeINSEE": "59350"},
+        "MethodeContact": [{"URI": CITIZEN, "CanalCode": "EMAIL"}]},
+        "Rattachement": {"Motif": "DOMICILE"}}
+    receipt = submit_dossier(ctx, commune_id, Submission(
+        demarche="InscriptionListesElectorales", data=data,
+        attachments=[IncomingAttachment(kind, f"{kind}.pdf", PDF)
+                     for kind in ("justificatif_identite", "justificatif_domicile")]))
+    run_outbox(ctx)
+    assert view(ctx, receipt.dossier_id).status == "transmitted"
+
+    act_on_dossier(ctx, commune_id, receipt.reference, Action.REFUSER, actor=AGENT,
+                   channel="web", comment="Vous n'habitez pas la commune.")
+    run_outbox(ctx)
+
+    closing = next(r for r in smtp.handler.received
+                   if "refusée" in str(r.message["Subject"]))
+    attached = [part for part in closing.message.iter_attachments()]
+    assert [part.get_filename() for part in attached] == [
+        f"refus-inscription-{receipt.reference}.pdf"]
+    pdf = attached[0].get_content()
+    assert pdf.startswith(b"%PDF")
+    with ctx.db.transaction() as session:
+        kinds = sorted(session.scalars(select(DossierDocument.kind).where(
+            DossierDocument.dossier_id == receipt.dossier_id)))
+        deposited = session.scalars(select(CitizenDocument.kind)).all()
+    assert kinds == ["demande", "recepisse", "refus"]
+    assert deposited == ["refus"]
+    acknowledgement = next(r for r in smtp.handler.received
+                           if "enregistrée" in str(r.message["Subject"]))
+    assert [p.get_filename() for p in acknowledgement.message.iter_attachments()] == [
+        f"recepisse-{receipt.reference}.pdf"]
