@@ -107,6 +107,51 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class CitizenAccount(Base):
+    """A citizen's account: verifying the address activates the espace confidentiel."""
+
+    __tablename__ = "citizen_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    #: None until the citizen follows the link mailed at sign-up.
+    verified_at: Mapped[datetime | None]
+    #: Usual data kept to prefill new forms (name, address…), as the citizen saved them.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class EmailLink(Base):
+    """A one-time link sent by mail (address verification, password reset); stored as a digest."""
+
+    __tablename__ = "email_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``verify_email``, ``reset_password``.
+    purpose: Mapped[str] = mapped_column(String(20))
+    #: ``citizen`` (citizen_accounts) or ``user`` (agents, admins, operators).
+    account_kind: Mapped[str] = mapped_column(String(10))
+    account_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """Each failed login, by account and by client, for throttling (kept a day)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``account:<email>`` or ``client:<digest of the address>``.
+    key: Mapped[str] = mapped_column(String(340))
+    at: Mapped[datetime]
+
+
 class ApiToken(Base):
     """A bearer token of one commune; only its SHA-256 is kept."""
 
@@ -548,6 +593,7 @@ __all__ = [
     "Attachment",
     "Base",
     "Blob",
+    "CitizenAccount",
     "CitizenDocument",
     "Commune",
     "CommuneAlias",
@@ -555,10 +601,12 @@ __all__ = [
     "CommuneSigning",
     "Dossier",
     "DossierDocument",
+    "EmailLink",
     "FailedWork",
     "HistoryEntry",
     "InboundMail",
     "InstallationSetting",
+    "LoginAttempt",
     "Mail",
     "OutboxMessage",
     "ReplyToken",

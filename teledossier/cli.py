@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pipeline.settings import Settings, SettingsError
+from teledossier.cli_documents import add_document_commands
 from teledossier.cli_mail import add_mail_commands
 
 
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="exiger un justificatif de domicile pour le recensement (RCO)")
     clist = commune.add_parser("list", help="lister les communes et leurs réglages")
     clist.set_defaults(run=cmd_commune_list)
+    add_document_commands(sub, commune)
 
     token = sub.add_parser("token", help="jetons d'API").add_subparsers(metavar="ACTION")
     tcreate = token.add_parser("create", help="créer un jeton (affiché seul sur la sortie)")
@@ -119,10 +121,10 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = command("bench", cmd_bench, "mesurer le débit (voir bench/README.md)")
     bench.add_argument("--mode", required=True,
-                       choices=["pipeline", "baseline", "replies", "outbound"])
+                       choices=["pipeline", "baseline", "replies", "outbound", "documents"])
     bench.add_argument("--dossiers", type=int, default=500,
                        help="dossiers (pipeline, baseline), réponses (replies), courriels "
-                            "(outbound)")
+                            "(outbound), documents de chaque sorte (documents)")
     bench.add_argument("--clients", type=int, default=16)
     bench.add_argument("--workers", type=int, default=5, help="processus workers (pipeline)")
     return parser
@@ -499,6 +501,10 @@ def cmd_failed_replay(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.mode == "documents":
+        from bench.documents import run_documents_bench
+
+        return run_documents_bench(args.dossiers)
     if args.mode in ("replies", "outbound"):
         from bench.mail import run_mail_bench
 

@@ -59,12 +59,29 @@ def runtime_of(app: Flask) -> Runtime:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web_minimal import api, csrf, dev_mail, health
+    from web_minimal import (
+        agents,
+        api,
+        citizens,
+        csrf,
+        dev_mail,
+        documents_api,
+        health,
+        ops,
+        security,
+        verify,
+    )
 
+    security.init_app(app, https=runtime_of(app).ctx.settings.public_url.startswith("https:"))
     csrf.init_app(app)
+    app.register_blueprint(citizens.bp)
+    app.register_blueprint(agents.bp)
+    app.register_blueprint(ops.bp)
     app.add_template_filter(dev_mail.paris_time, "paris")
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(documents_api.bp)
+    app.register_blueprint(verify.bp)
     if not runtime_of(app).ctx.settings.smtp_url:
         # Only without a relay: the mail then stays in the database, and this is its mailbox.
         app.register_blueprint(dev_mail.bp)

@@ -26,7 +26,10 @@ def loaded_top_level_modules(*modules: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("module", ["web_minimal", "web_minimal.api", "web_minimal.health"])
+@pytest.mark.parametrize("module", ["web_minimal", "web_minimal.api", "web_minimal.health",
+                                    "web_minimal.documents_api", "web_minimal.verify",
+                                    "web_minimal.dev_mail", "web_minimal.citizens",
+                                    "web_minimal.agents", "web_minimal.ops"])
 def test_web_edge_imports_only_the_core(module: str) -> None:
     loaded = loaded_top_level_modules(module)
 
