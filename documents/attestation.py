@@ -132,7 +132,8 @@ def _qr_block(sheet: Sheet, facts: DossierFacts, identity: CommuneIdentity, qr_u
     sheet.lines(x, "Vérifier l'authenticité de cette attestation", width, BOLD, 9)
     site = qr_url.split("?", 1)[0].rsplit("/", 2)[0]
     lines = [
-        f"Scannez le code ou rendez-vous sur {site}/verifier avec la référence.",
+        f"Scannez le code avec un téléphone : la page {site}/verifier dit si elle est "
+        "authentique.",
         caption(facts.reference, issued_on, identity.insee, identity.key_id),
         "Document signé électroniquement par la commune : toute modification rend la "
         "signature invalide.",
