@@ -307,8 +307,9 @@ def test_agent_attachment_is_deposited_for_the_citizen(gateway: Gateway) -> None
 
     send(gateway, raw, AGENTS, notification.message["Reply-To"])
 
-    awaits = mail_to(gateway, CITIZEN, reference, "un document vous attend")
-    assert "attestation signée.pdf" in awaits.body or "attestation_signee.pdf" in awaits.body
+    # Two deposits, two mails: the agent's file now, the attestation after acceptance.
+    wait_until(lambda: [r for r in gateway.sink.to(CITIZEN) if "attestation sign" in r.body
+                        and "un document vous attend" in r.subject], "the deposit mail")
     with gateway.ctx.db.transaction() as session:
         documents = session.scalars(select(CitizenDocument)
                                     .where(CitizenDocument.kind == "depot")).all()
