@@ -309,6 +309,7 @@ def test_agent_attachment_is_deposited_for_the_citizen(gateway: Gateway) -> None
 
     # Two deposits, two mails: the agent's file now, the attestation after acceptance.
     wait_until(lambda: [r for r in gateway.sink.to(CITIZEN) if "attestation sign" in r.body
+                        and reference in r.subject
                         and "un document vous attend" in r.subject], "the deposit mail")
     with gateway.ctx.db.transaction() as session:
         documents = session.scalars(select(CitizenDocument)
