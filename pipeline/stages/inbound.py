@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.actions import apply_action
+from pipeline.citizen_messages import relay_to_agents
 from pipeline.clock import PARIS
 from pipeline.confidential_space import deposit_file, space_url
 from pipeline.context import PipelineContext
@@ -32,8 +33,7 @@ from pipeline.replies.addresses import mail_id_from_bounce_address
 from pipeline.replies.bounces import mark_bounced, read_delivery_report
 from pipeline.replies.reply import Reply, read_reply
 from pipeline.replies.tokens import find_reply_token, token_problem
-from pipeline.stages.common import agent_url, follow_url, lock_dossier, sender_name
-from pipeline.stages.notification import agent_recipients
+from pipeline.stages.common import follow_url, lock_dossier, sender_name
 
 TEAM_NAME = "Suivi des démarches en ligne"
 LOCK_INBOUND = (select(InboundMail).where(InboundMail.id == bindparam("inbound_id"))
@@ -125,14 +125,8 @@ def _agent_actor(session: Session, token: ReplyToken) -> str | None:
 def _from_citizen(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply,
                   dossier: Dossier) -> Verdict:
     """A citizen's reply is a message for the agents; it never acts."""
-    dossier.note_message(at=ctx.clock.now(), actor=dossier.citizen_email, channel="email",
-                         text=reply.text)
-    subject, body = templates.message_to_agents(
-        dossier, reply.text, [a.filename for a in reply.attachments], agent_url(ctx, dossier))
-    for recipient, user_id in agent_recipients(session, ctx, dossier):
-        queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=recipient,
-                   purpose="message_to_agents", subject=subject, body=body,
-                   sender_name=TEAM_NAME, dossier=dossier, replies="agent", user_id=user_id)
+    relay_to_agents(session, ctx, dossier, reply.text, channel="email", cause=f"inbound:{row.id}",
+                    attachment_names=[a.filename for a in reply.attachments])
     return Verdict("message", "message de l'usager transmis aux agents", dossier.id)
 
 

@@ -1,0 +1,62 @@
+"""The citizen completes a dossier that is "à compléter": new documents, then validation again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
+from pipeline.context import PipelineContext
+from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
+from pipeline.lifecycle import Action
+from pipeline.model import Attachment, Dossier, HistoryEntry
+from pipeline.stages.common import lock_dossier
+
+
+def complete_dossier(ctx: PipelineContext, dossier_id: str,
+                     attachments: list[IncomingAttachment], *, actor: str, channel: str,
+                     comment: str = "") -> HistoryEntry:
+    """Add the documents and send the dossier back to validation, in one transaction.
+
+    InvalidDossier names the refused files; IllegalTransition when the dossier no longer waits
+    for the citizen (an agent closed it meanwhile, or it was completed already).
+    """
+    if not attachments and not comment.strip():
+        raise InvalidDossier([FieldError("attachments", "Ajoutez au moins une pièce ou une "
+                                                        "précision pour la mairie.")])
+    with ctx.db.transaction() as session:
+        demarche = session.scalar(select(Dossier.demarche).where(Dossier.id == dossier_id))
+    kinds = DEMARCHES[demarche].attachment_kinds if demarche in DEMARCHES else frozenset()
+    # Checked before the transaction: reading a large PDF must not hold the database's lock.
+    errors: list[FieldError] = []
+    checked: list[tuple[IncomingAttachment, str]] = []
+    for index, attachment in enumerate(attachments):
+        media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
+                                             f"attachments[{index}]")
+        if error:
+            errors.append(error)
+        else:
+            checked.append((attachment, media_type))
+    if errors:
+        raise InvalidDossier(errors)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id)
+        # Applied first: nothing is added to a dossier that no longer waits for it.
+        entry = dossier.apply(Action.COMPLETE, at=now, actor=actor, channel=channel,
+                              comment=comment)
+        _add_attachments(session, ctx, dossier.id, checked, now)
+    return entry
+
+
+def _add_attachments(session: Session, ctx: PipelineContext, dossier_id: str,
+                     checked: list[tuple[IncomingAttachment, str]], now: datetime) -> None:
+    rows = [{"dossier_id": dossier_id, "kind": attachment.kind,
+             "filename": safe_filename(attachment.filename, attachment.kind),
+             "media_type": media_type, "size": len(attachment.content),
+             "sha256": ctx.blobs.put(session, attachment.content, now), "created_at": now}
+            for attachment, media_type in checked]
+    if rows:
+        session.execute(insert(Attachment.__table__), rows)
