@@ -106,6 +106,8 @@ class User(Base):
     wants_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
+    commune: Mapped[Commune | None] = relationship()
+
 
 class CitizenAccount(Base):
     """A citizen's account: verifying the address activates the espace confidentiel."""

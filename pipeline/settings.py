@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,9 @@ from urllib.parse import urlsplit
 
 #: Prefix of every environment variable the application reads.
 PREFIX = "TELEDOSSIER_"
+
+#: An IPv4 or IPv6 network, as ``ipaddress.ip_network`` reads it.
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -61,6 +65,11 @@ class Settings:
     authserv_id: str = ""
     #: Largest document an agent deposits for the citizen (the seed's 1024 Ko), in bytes.
     max_deposit_bytes: int = 1024 * 1024
+    #: RabbitMQ's management HTTP API (``http://host:15672/api``); empty: derived from the
+    #: broker URL (same host, credentials and vhost, port 15672).
+    rabbitmq_api_url: str = ""
+    #: Networks allowed to read ``/metrics``; empty: everyone (the figures are aggregate only).
+    metrics_allow: tuple[IPNetwork, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -117,6 +126,9 @@ class Settings:
         if require_dmarc and not authserv_id:
             raise SettingsError(f"{PREFIX}REQUIRE_DMARC_PASS demande {PREFIX}AUTHSERV_ID : le nom "
                                 "que votre serveur de courrier met dans Authentication-Results")
+        rabbitmq_api_url = get("RABBITMQ_API_URL")
+        if rabbitmq_api_url:
+            _check_url("RABBITMQ_API_URL", rabbitmq_api_url, ("http", "https"), need_host=True)
         return cls(
             database_url=database_url,
             broker_url=broker_url,
@@ -144,6 +156,8 @@ class Settings:
             require_dmarc_pass=require_dmarc,
             authserv_id=authserv_id.lower(),
             max_deposit_bytes=_int(get, "MAX_DEPOSIT_BYTES", 1024 * 1024, 1024),
+            rabbitmq_api_url=rabbitmq_api_url.rstrip("/"),
+            metrics_allow=_networks("METRICS_ALLOW", get("METRICS_ALLOW")),
         )
 
     @property
@@ -185,6 +199,19 @@ def _bool(get, name: str) -> bool:
     if raw in ("1", "true", "oui", "yes"):
         return True
     raise SettingsError(f"{PREFIX}{name}={raw!r} doit valoir 1 (oui) ou 0 (non)")
+
+
+def _networks(name: str, raw: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated networks (``10.0.0.0/8``) or addresses (``127.0.0.1``, a /32)."""
+    networks = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            # strict=False: 10.1.2.3/8 means the network it belongs to, as firewalls read it.
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name} : « {item} » n'est pas une adresse ou un réseau "
+                                "IP (exemple : 127.0.0.1/32,10.0.0.0/8)") from None
+    return tuple(networks)
 
 
 def _check_host_port(name: str, value: str) -> None:

@@ -158,3 +158,33 @@ def test_empty_value_means_the_default(name: str) -> None:
 @pytest.mark.parametrize("name", ["MAIL_DOMAIN", "VAR_DIR"])
 def test_empty_mail_domain_or_var_dir_means_the_default(name: str) -> None:
     assert Settings.from_env({f"TELEDOSSIER_{name}": ""}) == Settings.from_env({})
+
+
+def test_operators_settings_default_to_derived_api_and_open_metrics() -> None:
+    settings = Settings.from_env({})
+    assert settings.rabbitmq_api_url == ""
+    assert settings.metrics_allow == ()
+
+
+def test_rabbitmq_api_url_and_metrics_networks_are_read() -> None:
+    settings = Settings.from_env({
+        "TELEDOSSIER_RABBITMQ_API_URL": "https://supervision:secret@rabbit.demoville.fr/api/",
+        "TELEDOSSIER_METRICS_ALLOW": " 127.0.0.1/32, 10.1.2.3/8 ,, ::1 ",
+    })
+    assert settings.rabbitmq_api_url == "https://supervision:secret@rabbit.demoville.fr/api"
+    assert [str(network) for network in settings.metrics_allow] == [
+        "127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("RABBITMQ_API_URL", "amqp://guest:guest@127.0.0.1:15672"),
+    ("RABBITMQ_API_URL", "http://:15672/api"),
+    ("METRICS_ALLOW", "127.0.0.1/32,intranet"),
+    ("METRICS_ALLOW", "10.0.0.0/33"),
+])
+def test_bad_operators_setting_names_the_variable_in_french(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({f"TELEDOSSIER_{name}": value})
+    assert f"TELEDOSSIER_{name}" in str(raised.value)
+    assert "doit" in str(raised.value) or "n'est pas" in str(raised.value) \
+        or "il manque" in str(raised.value)

@@ -1,0 +1,47 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, and a live installation to visit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from teledossier.bootstrap import Runtime
+from tests.browser.live import LiveApp, chromium_missing, in_ci, launch_chromium, start_live_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole session; skipped without it, failed under CI=true."""
+    missing = chromium_missing()
+    if missing:
+        if in_ci():
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context per test: no cookie carries over from another test."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def live_app(runtime_factory: Callable[..., Runtime], sqlite_url: str) -> Iterator[LiveApp]:
+    """Télédossier running in this process (SQLite, in-process broker) on a free port."""
+    app = start_live_app(runtime_factory(sqlite_url))
+    yield app
+    app.close()  # before runtime_factory stops the runtime

@@ -1,0 +1,117 @@
+"""What the database tells operators per queue and per step: counts and durations, no names."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from pipeline.context import PipelineContext
+from pipeline.flow import ROUTES
+from pipeline.lifecycle import Action, Stage
+from pipeline.mail_outbox import MAIL_QUEUE
+from pipeline.model import Dossier, FailedWork, HistoryEntry, InboundMail, Mail, OutboxMessage
+from pipeline.replies.receive import INBOUND_QUEUE
+
+#: Every queue of the pipeline, in the order of the flow.
+QUEUES = tuple(route.queue for route in ROUTES)
+
+#: Steps timed from the history: the actions that start one, and those that end it.
+HISTORY_STEPS = {
+    # Intake and validation: from filing (or completing) to the verdict the agent or citizen sees.
+    "verification": ((Action.SUBMIT, Action.COMPLETE), (Action.VALIDATED, Action.FOUND_INCOMPLETE)),
+    # Attestation, deposit and closure: from the agent's decision to the dossier closed.
+    "cloture": ((Action.ACCEPTER, Action.REFUSER, Action.CLORE), (Action.CLOSE,)),
+}
+#: Durations are measured over the steps that ended in this window...
+DURATION_WINDOW = timedelta(hours=24)
+#: ...the most recent ones only, so a busy day costs a bounded query.
+DURATION_SAMPLE = 5000
+#: Quantiles published for each step.
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+@dataclass(frozen=True)
+class QueueBacklog:
+    """Per queue: work the database knows is waiting, not yet published, failed for good."""
+
+    waiting: dict[str, int]
+    outbox: dict[str, int]
+    failed: dict[str, int]
+
+
+def queue_backlog(ctx: PipelineContext) -> QueueBacklog:
+    """Dossiers in each stage, mails to send, replies to read; outbox and failures per queue."""
+    with ctx.db.transaction() as session:
+        waiting = dict(session.execute(
+            select(Dossier.stage, func.count()).where(Dossier.stage.is_not(None))
+            .group_by(Dossier.stage)).all())
+        waiting[MAIL_QUEUE] = session.scalar(
+            select(func.count()).select_from(Mail)
+            .where(Mail.status.in_(("pending", "sending")))) or 0
+        waiting[INBOUND_QUEUE] = session.scalar(
+            select(func.count()).select_from(InboundMail)
+            .where(InboundMail.status == "queued")) or 0
+        outbox = dict(session.execute(
+            select(OutboxMessage.queue, func.count()).group_by(OutboxMessage.queue)).all())
+        failed = dict(session.execute(
+            select(FailedWork.queue, func.count()).where(FailedWork.replayed_at.is_(None))
+            .group_by(FailedWork.queue)).all())
+    return QueueBacklog(*({queue: int(counts.get(queue, 0)) for queue in QUEUES}
+                          for counts in (waiting, outbox, failed)))
+
+
+def step_durations(ctx: PipelineContext) -> dict[str, list[float]]:
+    """Seconds each step ended in the window took, sorted, per step (and mail sending)."""
+    since = ctx.clock.now() - DURATION_WINDOW
+    found: dict[str, list[float]] = {}
+    with ctx.db.transaction() as session:
+        for step, (starts, ends) in HISTORY_STEPS.items():
+            start = aliased(HistoryEntry)
+            # The latest start before each end: a dossier completed twice is timed from the
+            # last completion, not from its first filing.
+            started = (select(func.max(start.at))
+                       .where(start.dossier_id == HistoryEntry.dossier_id,
+                              start.seq < HistoryEntry.seq,
+                              start.action.in_([a.value for a in starts]))
+                       .scalar_subquery())
+            pairs = session.execute(
+                select(started, HistoryEntry.at)
+                .where(HistoryEntry.action.in_([a.value for a in ends]),
+                       HistoryEntry.at >= since)
+                .order_by(HistoryEntry.at.desc()).limit(DURATION_SAMPLE)).all()
+            found[step] = _seconds(pairs)
+        found["courriel"] = _seconds(session.execute(
+            select(Mail.created_at, Mail.sent_at)
+            .where(Mail.status.in_(("sent", "bounced")), Mail.updated_at >= since,
+                   Mail.sent_at.is_not(None))
+            .order_by(Mail.updated_at.desc()).limit(DURATION_SAMPLE)).all())
+    return found
+
+
+def _seconds(pairs: list[tuple[datetime | None, datetime | None]]) -> list[float]:
+    return sorted(max(0.0, (end - start).total_seconds())
+                  for start, end in pairs if start is not None and end is not None)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of sorted values (NaN when there are none)."""
+    if not values:
+        return math.nan
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+
+
+#: French names of the queues, for the operators' page.
+QUEUE_LABELS = {
+    Stage.INTAKE.value: "Réception",
+    Stage.VALIDATION.value: "Vérification",
+    Stage.NOTIFICATION.value: "Notification des agents",
+    Stage.ATTESTATION.value: "Attestation",
+    Stage.DEPOSIT.value: "Dépôt dans l'espace confidentiel",
+    Stage.CLOSURE.value: "Clôture",
+    MAIL_QUEUE: "Envoi des courriels",
+    INBOUND_QUEUE: "Courriels reçus",
+}
