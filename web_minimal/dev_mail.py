@@ -1,8 +1,9 @@
 """/dev/mail: the built-in catcher's mailbox, to read outgoing mail and answer it without a server.
 
-Registered only when no SMTP relay is configured. A reply written here is built as the RFC 822
-message a mail client would send, and goes through the same inbound path as one received by the
-gateway's SMTP server.
+Registered only when no SMTP relay is configured, and answering only clients on the machine
+itself (``teledossier up --host 0.0.0.0`` does not publish everyone's mail). A reply written
+here is built as the RFC 822 message a mail client would send, and goes through the same inbound
+path as one received by the gateway's SMTP server.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from pipeline.replies.receive import InboundTooLarge, receive_mail
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 SHOWN = 200
+#: Every mail of the installation is readable here: only from the machine itself.
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+@bp.before_request
+def only_from_this_machine() -> None:
+    if request.remote_addr not in LOOPBACK:
+        abort(404)
 
 
 def _ctx() -> PipelineContext:

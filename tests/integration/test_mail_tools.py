@@ -187,3 +187,9 @@ def test_mail_log_and_disabled_agent(catcher: Runtime,
         agent_tokens = session.scalars(select(ReplyToken).where(
             ReplyToken.user_id.is_not(None))).all()
         assert agent_tokens and all(token.revoked_at is not None for token in agent_tokens)
+
+
+def test_dev_mail_answers_only_the_machine_itself(catcher: Runtime) -> None:
+    client = create_app(catcher).test_client()
+    assert client.get("/dev/mail").status_code == 200
+    assert client.get("/dev/mail", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 404
