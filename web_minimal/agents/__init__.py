@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+# Importing the view modules registers their routes on the blueprint.
+from web_minimal.agents import (  # noqa: F401
+    access,
+    administration,
+    dossier_actions,
+    dossier_page,
+    listing,
+)
+from web_minimal.agents.blueprint import bp
 
-bp = Blueprint("agents", __name__, url_prefix="/gestion")
-
-
-@bp.get("/connexion")
-def login() -> str:
-    return "Connexion"
+__all__ = ["bp"]

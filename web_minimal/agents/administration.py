@@ -1,0 +1,128 @@
+"""The commune administrator's page: agents' accounts, who is notified, the API tokens."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.accounts import AccountError, create_user, set_active
+from pipeline.agent_mails import send_password_reset, send_welcome, validity_text
+from pipeline.model import Commune, User
+from pipeline.tokens import list_tokens, revoke_token
+from web_minimal.agents.blueprint import bp, commune_id, ctx, me
+from web_minimal.auth import roles_required
+
+
+@bp.get("/administration")
+@roles_required("admin")
+def admin() -> str:
+    """The commune's accounts and API tokens."""
+    return _render_admin()
+
+
+def _render_admin(email: str = "", error: str | None = None) -> str:
+    with ctx().db.transaction() as session:
+        commune = session.get(Commune, commune_id())
+        users = session.scalars(select(User).where(
+            User.commune_id == commune_id(), User.role.in_(("admin", "agent")))
+            .order_by(User.role, User.email)).all()
+        tokens = list_tokens(session, commune_id())
+    return render_template("agents/admin.html", commune=commune, users=users, tokens=tokens,
+                           email=email, error=error, validity=validity_text())
+
+
+@bp.post("/administration/comptes")
+@roles_required("admin")
+def create_account() -> Response | tuple[str, int]:
+    """Create an agent's account; a mailed link lets the agent choose a password."""
+    email = request.form.get("email", "").strip()
+    with ctx().db.transaction() as session:
+        commune = session.get(Commune, commune_id())
+    if commune is None:
+        abort(404)
+    try:
+        # The generated password is never shown: the agent chooses one through the link.
+        user, _ = create_user(ctx(), email=email, role="agent", commune_insee=commune.insee)
+    except AccountError as error:
+        return _render_admin(email, f"{str(error)[0].upper()}{str(error)[1:]}."), 422
+    with ctx().db.transaction() as session:
+        send_welcome(session, ctx(), user)
+    flash(f"Compte créé pour {user.email} : un courriel l'invite à choisir son mot de passe.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/comptes/<int:user_id>/desactiver")
+@roles_required("admin")
+def disable_account(user_id: int) -> Response | str:
+    """Disable an account (after a confirmation): its logins and reply addresses stop at once."""
+    with ctx().db.transaction() as session:
+        user = _account(session, user_id)
+    if user.id == me().id:
+        flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
+        return redirect(url_for("agents.admin"), code=303)
+    if request.form.get("confirme") != "oui":
+        return render_template("agents/confirm_admin.html", what="disable", user=user)
+    set_active(ctx(), user.email, active=False)
+    flash(f"Le compte {user.email} est désactivé.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/comptes/<int:user_id>/reactiver")
+@roles_required("admin")
+def enable_account(user_id: int) -> Response:
+    with ctx().db.transaction() as session:
+        user = _account(session, user_id)
+    set_active(ctx(), user.email, active=True)
+    flash(f"Le compte {user.email} est réactivé.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/comptes/<int:user_id>/lien")
+@roles_required("admin")
+def send_link(user_id: int) -> Response:
+    """Mail the account a new link to choose its password (the earlier one stops working)."""
+    with ctx().db.transaction() as session:
+        user = _account(session, user_id)
+        if not user.active:
+            flash(f"Le compte {user.email} est désactivé : réactivez-le d'abord.", "error")
+        else:
+            send_password_reset(session, ctx(), user)
+            flash(f"Un lien pour choisir son mot de passe a été envoyé à {user.email}.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/notifications")
+@roles_required("admin")
+def notifications() -> Response:
+    """Choose which accounts receive each dossier's notification themselves."""
+    chosen = {int(v) for v in request.form.getlist("notifier") if v.isdigit()}
+    with ctx().db.transaction() as session:
+        for user in session.scalars(select(User).where(
+                User.commune_id == commune_id(), User.role.in_(("admin", "agent")))):
+            user.wants_notifications = user.id in chosen
+    flash("Destinataires des notifications enregistrés (pris en compte d'ici une minute).")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/jetons/<int:token_id>/revoquer")
+@roles_required("admin")
+def revoke(token_id: int) -> Response | str:
+    """Revoke one of the commune's API tokens (after a confirmation); the API refuses it at once."""
+    with ctx().db.transaction() as session:
+        token = next((t for t in list_tokens(session, commune_id()) if t.id == token_id), None)
+        if token is None:
+            abort(404)  # another commune's token is as unknown as a missing one
+        if request.form.get("confirme") != "oui":
+            return render_template("agents/confirm_admin.html", what="revoke", token=token)
+        revoke_token(session, token_id, ctx().clock.now())
+    flash(f"Le jeton n° {token_id} est révoqué : l'API le refuse désormais.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+def _account(session: Session, user_id: int) -> User:
+    """One of the commune's agent or admin accounts; 404 for any other."""
+    user = session.get(User, user_id)
+    if user is None or user.commune_id != commune_id() or user.role not in ("admin", "agent"):
+        abort(404)
+    return user

@@ -1,0 +1,179 @@
+"""What an agent does to a dossier: « Nouvel état du dossier » + « Envoyer », and deposits."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+
+from pipeline import mail_templates
+from pipeline.actions import DossierNotFound, act_on_dossier
+from pipeline.confidential_space import deposit_file, space_url
+from pipeline.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
+from pipeline.mail_outbox import queue_mail
+from pipeline.model import Dossier, new_id
+from pipeline.replies import templates
+from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx, me
+from web_minimal.agents.dossier_page import (
+    CHOICE_LABELS,
+    CLOSING,
+    deposit_label,
+    dossier_id_of,
+    find_dossier,
+    render_dossier,
+)
+from web_minimal.auth import roles_required
+
+#: What stops an action: the field it concerns, the message beside it, the HTTP status.
+Problem = tuple[str, str, int]
+MOTIVE_NEEDED = {
+    Action.COMPLETER.value: "Écrivez dans « Nouveau commentaire » ce que l'usager doit fournir.",
+    Action.REFUSER.value: "Écrivez le motif du refus dans « Nouveau commentaire ».",
+}
+DONE = {
+    "message": "Message envoyé à l'usager.",
+    Action.RECU.value: "Nouvel état enregistré : Dossier reçu par le service traitant. "
+                       "L'usager en est informé.",
+    Action.COMPLETER.value: "Nouvel état enregistré : Dossier à compléter. L'usager en est "
+                            "informé.",
+    Action.ACCEPTER.value: "Demande acceptée : le dossier est en cours de clôture, l'usager sera "
+                           "informé. Il passera ensuite dans les dossiers clos.",
+    Action.REFUSER.value: "Demande refusée : le dossier est en cours de clôture, l'usager sera "
+                          "informé. Il passera ensuite dans les dossiers clos.",
+    Action.CLORE.value: "Dossier clos : il passe dans les dossiers clos, l'usager sera informé.",
+}
+
+
+@bp.post("/dossiers/<reference>/etat")
+@roles_required(*AGENT_ROLES)
+def change_state(reference: str) -> Response | tuple[str, int] | str:
+    """Apply « Nouvel état du dossier » with « Nouveau commentaire »; closing asks first."""
+    chosen = request.form.get("action", "")
+    comment = request.form.get("commentaire", "").strip()
+    if chosen == "message":
+        return _send_message(reference, comment)
+    if chosen not in CHOICE_LABELS:
+        return _refused(reference, chosen, comment, ("action", "Choisissez le nouvel état du "
+                                                               "dossier dans la liste.", 422))
+    action = Action(chosen)
+    # Checked first so that a wrong choice is told beside its field, before any confirmation;
+    # the transaction ends before any other page is drawn (SQLite holds one writer at a time).
+    with ctx().db.transaction() as session:
+        dossier = find_dossier(session, reference, full=True)
+        canonical = dossier.reference
+        motive, problem = _check(dossier, action, comment)
+        if problem is None and action in CLOSING and request.form.get("confirme") != "oui":
+            return render_template("agents/confirm_state.html", dossier=dossier, action=chosen,
+                                   label=CHOICE_LABELS[chosen], comment=comment, motive=motive)
+    if problem is not None:
+        return _refused(reference, chosen, comment, problem)
+    try:
+        act_on_dossier(ctx(), commune_id(), canonical, action, actor=me().email, channel="web",
+                       comment=comment)
+    except DossierNotFound:
+        return _refused(reference, chosen, comment, ("action", "Dossier introuvable.", 404))
+    except IllegalTransition as error:
+        # Someone acted in between (by mail, by the API): nothing changed, say why.
+        return _refused(reference, chosen, comment, ("action", _impossible(chosen, error), 409))
+    flash(DONE[chosen])
+    return redirect(url_for("agents.dossier", reference=canonical), code=303)
+
+
+def _check(dossier: Dossier, action: Action, comment: str) -> tuple[str, Problem | None]:
+    """The comment the citizen will read, and what prevents the action now (None if nothing)."""
+    motive = comment
+    if action is Action.REFUSER and not motive:
+        # A refusal without comment takes the motive validation prepared, as the core does.
+        motive = (dossier.report or {}).get("refusal_motive") or ""
+    if action in NEEDS_MOTIVE and not motive:
+        return motive, ("commentaire", MOTIVE_NEEDED[action.value], 422)
+    try:
+        decide(dossier.status_enum, dossier.stage_enum, dossier.outcome_enum, action,
+               demarche_issues_attestation=demarche_of(dossier).issues_attestation,
+               comment=motive)
+    except IllegalTransition as error:
+        return motive, ("action", _impossible(action.value, error), 409)
+    return motive, None
+
+
+def _impossible(chosen: str, error: IllegalTransition) -> str:
+    return f"« {CHOICE_LABELS[chosen]} » impossible : {error}. Le dossier n'a pas changé."
+
+
+def _refused(reference: str, chosen: str, comment: str, problem: Problem) -> tuple[str, int]:
+    """The dossier page again, the choice and comment kept, the problem beside its field."""
+    field, message, status = problem
+    return render_dossier(reference, chosen=chosen, comment=comment,
+                          errors={field: message}), status
+
+
+def _send_message(reference: str, text: str) -> Response | tuple[str, int]:
+    """A message to the citizen that changes nothing, as a reply by mail without a command."""
+    if not text:
+        return _refused(reference, "message", text, (
+            "commentaire", "Écrivez le message à l'usager dans « Nouveau commentaire ».", 422))
+    with ctx().db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id_of(session, reference))
+        purged = dossier.status == Status.PURGED
+        if not purged:
+            _note_and_mail(session, dossier, text)
+    if purged:
+        return _refused(reference, "message", text, (
+            "action", "Les données de ce dossier ont été supprimées.", 409))
+    flash(DONE["message"])
+    return redirect(url_for("agents.dossier", reference=dossier.reference), code=303)
+
+
+def _note_and_mail(session: Session, dossier: Dossier, text: str) -> None:
+    """Record the message on the dossier and mail it; the citizen may answer the mail."""
+    entry = dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
+                                 text=text)
+    subject, body = templates.message_to_citizen(dossier, entry.comment, [],
+                                                 follow_url(ctx(), dossier))
+    queue_mail(session, ctx(), cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
+               purpose="message_to_citizen", subject=subject, body=body,
+               sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
+
+
+@bp.get("/dossiers/<reference>/depot")
+@roles_required(*AGENT_ROLES)
+def deposit(reference: str) -> str:
+    """« Ajouter un exemplaire » : choose the file to deposit into the citizen's space."""
+    with ctx().db.transaction() as session:
+        dossier = find_dossier(session, reference)
+        return _deposit_form(dossier, error=None)
+
+
+def _deposit_form(dossier: Dossier, error: str | None) -> str:
+    return render_template("agents/deposit.html", dossier=dossier, label=deposit_label(dossier),
+                           max_kb=ctx().settings.max_deposit_bytes // 1024, error=error)
+
+
+@bp.post("/dossiers/<reference>/depot")
+@roles_required(*AGENT_ROLES)
+def deposit_post(reference: str) -> Response | tuple[str, int]:
+    """Deposit the file (checked by content and size) and tell the citizen, in one transaction."""
+    upload = request.files.get("fichier")
+    content = upload.read() if upload is not None and upload.filename else b""
+    with ctx().db.transaction() as session:
+        dossier = lock_dossier(session, dossier_id_of(session, reference))
+        if upload is None or not upload.filename:
+            return _deposit_form(dossier, "Choisissez le fichier à envoyer."), 422
+        if dossier.status == Status.PURGED:
+            return _deposit_form(dossier, "Les données de ce dossier ont été supprimées."), 409
+        kind = "attestation" if demarche_of(dossier).issues_attestation else "depot"
+        problem = deposit_file(session, ctx(), dossier, filename=upload.filename,
+                               content=content, kind=kind, by=me().email)
+        if problem:
+            return _deposit_form(dossier, f"Fichier refusé : {problem}."), 422
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        # Kept in the history too: who deposited what, and when, for the next agent to see.
+        dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
+                             text=f"Document déposé dans l'espace confidentiel : {name}")
+        subject, body = mail_templates.documents_await(dossier, [name], space_url(ctx()))
+        queue_mail(session, ctx(), cause=f"depot:{new_id()}", recipient=dossier.citizen_email,
+                   purpose="documents_await", subject=subject, body=body,
+                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
+    flash(f"« {name} » est déposé dans l'espace confidentiel de l'usager, qui en est informé "
+          "par courriel.")
+    return redirect(url_for("agents.dossier", reference=dossier.reference), code=303)
