@@ -92,9 +92,34 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES)
 
 
-def _http_error(error: HTTPException) -> Response | HTTPException:
+#: What a person reads on an error page, in French (the title comes from ERROR_MESSAGES).
+EXPLANATIONS = {
+    400: "La demande n'a pas pu être comprise. Rechargez la page et recommencez.",
+    403: "Vous n'avez pas accès à cette page avec ce compte.",
+    404: "Cette page n'existe pas, ou plus. Vérifiez l'adresse.",
+    405: "Cette adresse ne s'utilise pas ainsi : passez par le formulaire de la page.",
+    413: "Le fichier ou le formulaire envoyé est trop volumineux.",
+    429: "Trop de demandes en peu de temps : réessayez dans quelques minutes.",
+    500: "Une erreur est survenue de notre côté. Réessayez plus tard.",
+    503: "Le service est momentanément indisponible. Réessayez plus tard.",
+}
+
+
+def _http_error(error: HTTPException) -> Response:
     if not wants_json():
-        return error
+        from flask import render_template
+
+        code = error.code or 500
+        title = ERROR_MESSAGES.get(code, error.name).capitalize()
+        # A description given by the code that raised (in French) beats the generic one.
+        custom = error.description if error.description != type(error).description else None
+        page = render_template("error.html", title=title,
+                               explanation=custom or EXPLANATIONS.get(code, ""))
+        response = Response(page, status=code, mimetype="text/html")
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
     code = error.code or 500
     response = jsonify({"error": _message(error, code)})
     response.status_code = code

@@ -10,9 +10,8 @@ from flask import Blueprint, Response, current_app, jsonify, send_file
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import documents
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import FORM_KINDS, dossier_facts, find_document
+from pipeline.dossier_package import dossier_package, package_name
 from pipeline.model import Dossier, DossierDocument
 from pipeline.references import normalize_reference
 from web_minimal import runtime_of
@@ -55,18 +54,11 @@ def get_document(reference: str, document_id: str) -> Response:
 def get_package(reference: str) -> Response:
     """« Télécharger les éléments du dossier » : form, pieces, XML and manifest in one ZIP."""
     caller = authenticate(None)
-    blobs = _ctx().blobs
-    with _ctx().db.transaction() as session:
+    ctx = _ctx()
+    with ctx.db.transaction() as session:
         dossier = _dossier(session, caller.commune_id, reference)
-        facts = dossier_facts(dossier)
-        stored_form = find_document(session, dossier.id, FORM_KINDS[dossier.demarche])
-        # Before validation has stored it, the form is drawn for this download only.
-        form = (blobs.get(session, stored_form.sha256) if stored_form is not None
-                else documents.render_form(facts))
-        pieces = [(piece.filename, blobs.get(session, piece.sha256))
-                  for piece in dossier.attachments if piece.kind not in documents.DOCUMENT_KINDS]
-        name = f"{dossier.reference}-elements-du-dossier.zip"
-    package = documents.build_package(facts, form, pieces, documents.export_xml(facts))
+        package = dossier_package(session, ctx, dossier)
+        name = package_name(dossier)
     return _download(package, "application/zip", name, hashlib.sha256(package).hexdigest())
 
 
