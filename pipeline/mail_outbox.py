@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timedelta
-from email.charset import QP, Charset
+from email.charset import BASE64, QP, Charset
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
@@ -38,6 +38,10 @@ from pipeline.replies.addresses import (
 #: UTF-8 bodies in quoted-printable: readable in the raw message, safe for 7-bit relays.
 UTF8 = Charset("utf-8")
 UTF8.body_encoding = QP
+#: The HTML alternative in base64: nobody reads it raw, and Python encodes it in C (the pure
+#: Python quoted-printable encoder cost more than the rest of building the message).
+UTF8_BASE64 = Charset("utf-8")
+UTF8_BASE64.body_encoding = BASE64
 #: SMTP wants CRLF line ends.
 WIRE = compat32.clone(linesep="\r\n")
 #: A mail the relay keeps refusing for the time being (connection errors, 4xx) is tried again
@@ -130,7 +134,8 @@ def build_message(mail: Mail | Row[Any], attachment: bytes | None = None) -> byt
     """
     alternatives = MIMEMultipart("alternative", boundary=f"=_td_{mail.id}")
     alternatives.attach(MIMEText(mail.body_text, "plain", UTF8))
-    alternatives.attach(MIMEText(text_to_html(mail.body_text, mail.subject), "html", UTF8))
+    alternatives.attach(MIMEText(text_to_html(mail.body_text, mail.subject), "html",
+                                 UTF8_BASE64))
     if attachment is None:
         message = alternatives
     else:
