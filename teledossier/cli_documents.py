@@ -1,13 +1,15 @@
-"""``teledossier verify``, ``commune signing`` and ``attestation revoke``: the signed documents."""
+"""``teledossier verify``, ``commune signing`` and ``attestation revoke``: the signed documents.
+
+``commune signing`` reads its files here; checking and storing them is
+``pipeline.commune_signing``'s, shared with the commune admin's page.
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import io
 import sys
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,33 +18,7 @@ from pipeline.settings import Settings
 if TYPE_CHECKING:
     # Only for annotations: the documents package (reportlab, pyHanko) loads when a command
     # needs it, so that ``teledossier --help`` stays quick.
-    from documents import CommuneIdentity
-    from pipeline.context import PipelineContext
-
-#: A stamp or signature scan larger than this is no stamp (the PDF keeps 660 pixels of it).
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-MAX_IMAGE_PIXELS = 8000
-MAX_PEM_BYTES = 256 * 1024
-
-
-class SigningError(ValueError):
-    """Bad input for ``commune signing``; the message says why, in French."""
-
-
-@dataclass(frozen=True)
-class SigningChange:
-    """What ``commune signing`` was asked to set, read and checked before anything is stored."""
-
-    mayor_name: str | None = None
-    stamp_png: bytes | None = None
-    signature_png: bytes | None = None
-    signing_key_pem: bytes | None = None
-    certificate_pem: bytes | None = None
-    generate: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return self == SigningChange()
+    from pipeline.commune_signing import SigningChange, SigningStatus
 
 
 def add_document_commands(sub: Any, commune: Any) -> None:
@@ -126,21 +102,35 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_commune_signing(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.commune_signing import UnknownCommune, apply_change, signing_status
     from pipeline.communes import normalize_insee
     from teledossier.cli import _context
 
     insee = normalize_insee(args.insee)
     change = read_change(args)  # every file read and checked before the database is touched
     with _context(settings) as ctx:
-        if not change.empty:
-            apply_change(ctx, insee, change)
-        print_signing(ctx, insee, changed=not change.empty)
+        try:
+            if not change.empty:
+                apply_change(ctx, change, insee=insee)
+            status = signing_status(ctx, insee=insee)
+        except UnknownCommune as error:
+            raise UnknownCommune(f"{error} ; créez-la avec « teledossier commune create »",
+                                 error.field) from error
+        print_signing(status, changed=not change.empty)
     return 0
 
 
 def read_change(args: argparse.Namespace) -> SigningChange:
     """Read the options' files; SigningError when one is unusable or they do not go together."""
-    from documents.identity import load_certificates, load_signing_key
+    from pipeline.commune_signing import (
+        MAX_IMAGE_BYTES,
+        MAX_PEM_BYTES,
+        SigningChange,
+        SigningError,
+        check_key_pair,
+        check_mayor_name,
+        check_png,
+    )
 
     if (args.signing_key is None) != (args.certificate is None):
         raise SigningError("--signing-key et --certificate vont ensemble : donnez la clé et son "
@@ -150,130 +140,64 @@ def read_change(args: argparse.Namespace) -> SigningChange:
                            "--signing-key et --certificate")
     mayor = None
     if args.mayor_name is not None:
-        mayor = " ".join(args.mayor_name.split())
-        if not mayor or len(mayor) > 200:
-            raise SigningError("--mayor-name : le nom du maire doit compter de 1 à 200 caractères")
+        mayor = _option("--mayor-name", check_mayor_name, args.mayor_name)
+    images: dict[str, bytes | None] = {}
+    for option, path in (("--stamp", args.stamp), ("--signature", args.signature)):
+        images[option] = None if not path else _option(
+            option, check_png, _read(path, MAX_IMAGE_BYTES, f"l'image {option}"), Path(path).name)
     key = certificate = None
     if args.signing_key:
         key = _read(args.signing_key, MAX_PEM_BYTES, "la clé de signature")
         certificate = _read(args.certificate, MAX_PEM_BYTES, "le certificat")
-        load_signing_key(key)
-        _check_validity(load_certificates(certificate)[0])
-    return SigningChange(
-        mayor_name=mayor,
-        stamp_png=_png(args.stamp, "--stamp") if args.stamp else None,
-        signature_png=_png(args.signature, "--signature") if args.signature else None,
-        signing_key_pem=key, certificate_pem=certificate, generate=args.generate)
+        check_key_pair(key, certificate, datetime.now(UTC))
+    return SigningChange(mayor_name=mayor, stamp_png=images["--stamp"],
+                         signature_png=images["--signature"], signing_key_pem=key,
+                         certificate_pem=certificate, generate=args.generate)
 
 
-def apply_change(ctx: PipelineContext, insee: str, change: SigningChange) -> None:
-    """Make the commune's identity what ``change`` says; the old public keys stay trusted."""
-    from sqlalchemy import select
-
-    from documents import check_identity, generate_identity
-    from documents.images import signature_png
-    from pipeline.dossier_documents import save_identity, signing_identity
-    from pipeline.model import Commune, CommuneSigning
-
-    now = ctx.clock.now()
-    with ctx.db.transaction() as session:
-        commune = session.scalars(select(Commune).where(Commune.insee == insee)
-                                  .with_for_update()).one_or_none()
-        if commune is None:
-            raise SigningError(f"aucune commune {insee} ; créez-la avec "
-                               "« teledossier commune create »")
-        row = session.get(CommuneSigning, commune.id)
-        mayor = change.mayor_name if change.mayor_name is not None else (
-            row.mayor_name if row is not None else "")
-        if row is None or change.generate:
-            fresh = generate_identity(commune.insee, commune.name, mayor, now=now)
-            # --generate renews the keys only: the commune's own images stay.
-            identity = fresh if row is None else dataclasses.replace(
-                fresh, stamp_png=row.stamp_png, signature_png=row.signature_png)
-            generated = True
-        else:
-            identity = dataclasses.replace(signing_identity(session, ctx, commune),
-                                           mayor_name=mayor)
-            generated = row.generated
-            if (change.mayor_name is not None
-                    and identity.signature_png == signature_png(row.mayor_name)):
-                # The scribble Télédossier drew for the former name: drawn for the new one.
-                identity = dataclasses.replace(identity, signature_png=signature_png(mayor))
-        if change.signing_key_pem is not None and change.certificate_pem is not None:
-            identity = _with_own_certificate(identity, change.signing_key_pem,
-                                             change.certificate_pem)
-            generated = False
-        if change.stamp_png is not None:
-            identity = dataclasses.replace(identity, stamp_png=change.stamp_png)
-        if change.signature_png is not None:
-            identity = dataclasses.replace(identity, signature_png=change.signature_png)
-        check_identity(identity)  # a key that does not match its certificate rolls it all back
-        save_identity(session, commune, identity, now, generated=generated)
-
-
-def _with_own_certificate(identity: CommuneIdentity, key_pem: bytes,
-                          certificate_pem: bytes) -> CommuneIdentity:
-    """The identity signing PDFs with the commune's key, and QR codes with a key of its own.
-
-    Each certificate is trusted together with its QR key id: a new QR key makes a new pair,
-    and the attestations signed before keep verifying with the old one.
-    """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from documents.identity import key_id_of, private_pem
-
-    qr_key = Ed25519PrivateKey.generate()
-    return dataclasses.replace(identity, qr_private_key_pem=private_pem(qr_key),
-                               key_id=key_id_of(qr_key.public_key()),
-                               signing_key_pem=key_pem, certificate_pem=certificate_pem)
-
-
-def print_signing(ctx: PipelineContext, insee: str, *, changed: bool) -> None:
-    from sqlalchemy import select
-
-    from documents.identity import load_certificates
-    from pipeline.model import Commune, CommuneKey, CommuneSigning
+def print_signing(status: SigningStatus, *, changed: bool) -> None:
     from teledossier.cli import _when
 
-    with ctx.db.transaction() as session:
-        commune = session.scalars(select(Commune).where(Commune.insee == insee)).one_or_none()
-        if commune is None:
-            raise SigningError(f"aucune commune {insee} ; créez-la avec "
-                               "« teledossier commune create »")
-        row = session.get(CommuneSigning, commune.id)
-        keys = session.scalars(select(CommuneKey).where(CommuneKey.commune_id == commune.id)
-                               .order_by(CommuneKey.created_at)).all()
-        title = "modifiée" if changed else "actuelle"
-        print(f"Commune {commune.insee} « {commune.name} » — signature des documents ({title}) :")
-        if row is None:
-            print("  aucune identité de signature : Télédossier en générera une (certificat "
-                  "autosigné) à la première attestation.")
-            print("  Configurez-la avec --mayor-name, --stamp, --signature, --signing-key et "
-                  "--certificate, ou --generate.")
-            return
-        certificate = load_certificates(row.certificate_pem)[0]
-        print(f"  maire : {row.mayor_name or '(non renseigné)'}")
-        print(f"  tampon : {_image_state(row.stamp_png)}")
-        print(f"  signature : {_image_state(row.signature_png)}")
-        print(f"  clé du code QR : {row.key_id}")
-        print("  certificat : " + ("généré par Télédossier (autosigné)" if row.generated
-                                   else "fourni par la commune"))
-        print(f"  titulaire : {certificate.subject.rfc4514_string()}")
-        print(f"  émetteur : {certificate.issuer.rfc4514_string()}")
-        expired = certificate.not_valid_after_utc < ctx.clock.now()
-        print(f"  validité : du {_when(certificate.not_valid_before_utc)} au "
-              f"{_when(certificate.not_valid_after_utc)}" + (" — EXPIRÉ" if expired else ""))
-        former = [key.key_id for key in keys if key.key_id != row.key_id]
-        if former:
-            print(f"  clés précédentes, toujours acceptées pour les attestations déjà délivrées : "
-                  f"{', '.join(former)}")
+    title = "modifiée" if changed else "actuelle"
+    print(f"Commune {status.insee} « {status.name} » — signature des documents ({title}) :")
+    if not status.configured:
+        print("  aucune identité de signature : Télédossier en générera une (certificat "
+              "autosigné) à la première attestation.")
+        print("  Configurez-la avec --mayor-name, --stamp, --signature, --signing-key et "
+              "--certificate, ou --generate.")
+        return
+    print(f"  maire : {status.mayor_name or '(non renseigné)'}")
+    print(f"  tampon : {_image_state(status.stamp_bytes)}")
+    print(f"  signature : {_image_state(status.signature_bytes)}")
+    print(f"  clé du code QR : {status.key_id}")
+    print("  certificat : " + ("généré par Télédossier (autosigné)" if status.generated
+                               else "fourni par la commune"))
+    print(f"  titulaire : {status.subject}")
+    print(f"  émetteur : {status.issuer}")
+    print(f"  validité : du {_when(status.valid_from)} au {_when(status.valid_until)}"
+          + (" — EXPIRÉ" if status.expired else ""))
+    if status.former_key_ids:
+        print(f"  clés précédentes, toujours acceptées pour les attestations déjà délivrées : "
+              f"{', '.join(status.former_key_ids)}")
 
 
-def _image_state(png: bytes | None) -> str:
-    return f"image PNG ({max(1, len(png) // 1024)} Ko)" if png else "aucun(e)"
+def _image_state(size: int | None) -> str:
+    return f"image PNG ({max(1, size // 1024)} Ko)" if size else "aucun(e)"
+
+
+def _option(option: str, check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)``, its SigningError said with the option it is about."""
+    from pipeline.commune_signing import SigningError
+
+    try:
+        return check(*args)
+    except SigningError as error:
+        raise SigningError(f"{option} : {error}", error.field) from error
 
 
 def _read(path: str, limit: int, what: str) -> bytes:
+    from pipeline.commune_signing import SigningError
+
     try:
         with open(path, "rb") as file:
             content = file.read(limit + 1)
@@ -284,35 +208,3 @@ def _read(path: str, limit: int, what: str) -> bytes:
         raise SigningError(f"{path} : fichier trop volumineux pour {what} "
                            f"(au plus {limit // 1024} Ko)")
     return content
-
-
-def _png(path: str, option: str) -> bytes:
-    """The file's bytes when they are a real, sane PNG image (by content, not by name)."""
-    from PIL import Image, UnidentifiedImageError
-
-    content = _read(path, MAX_IMAGE_BYTES, f"l'image {option}")
-    if not content.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise SigningError(f"{option} : {Path(path).name} n'est pas une image PNG")
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            size = image.size
-            if max(size) <= MAX_IMAGE_PIXELS:
-                image.load()  # decodes every pixel: a truncated or corrupt file fails here
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
-            ValueError) as error:
-        raise SigningError(f"{option} : {Path(path).name} est une image PNG endommagée") \
-            from error
-    if max(size) > MAX_IMAGE_PIXELS:
-        raise SigningError(f"{option} : image trop grande ({size[0]} × {size[1]} pixels, "
-                           f"au plus {MAX_IMAGE_PIXELS} de côté)")
-    return content
-
-
-def _check_validity(certificate: Any) -> None:
-    now = datetime.now(certificate.not_valid_after_utc.tzinfo)
-    if certificate.not_valid_after_utc <= now:
-        raise SigningError(f"le certificat a expiré le "
-                           f"{certificate.not_valid_after_utc:%d/%m/%Y}")
-    if certificate.not_valid_before_utc > now:
-        raise SigningError(f"le certificat n'est valable qu'à partir du "
-                           f"{certificate.not_valid_before_utc:%d/%m/%Y}")

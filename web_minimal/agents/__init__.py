@@ -9,6 +9,7 @@ from web_minimal.agents import (  # noqa: F401
     dossier_actions,
     dossier_page,
     listing,
+    signing,
 )
 from web_minimal.agents.blueprint import bp
 

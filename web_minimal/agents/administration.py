@@ -1,4 +1,7 @@
-"""The commune administrator's page: agents' accounts, who is notified, the API tokens."""
+"""The commune administrator's page: agents' accounts, who is notified, the API tokens.
+
+Its section « Signature des attestations » is drawn here too; its forms are ``signing``'s.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.accounts import AccountError, create_user, set_active
 from pipeline.agent_mails import send_password_reset, send_welcome, validity_text
+from pipeline.commune_signing import signing_status
 from pipeline.model import Commune, User
 from pipeline.tokens import list_tokens, revoke_token
 from web_minimal.agents.blueprint import bp, commune_id, ctx, me
@@ -18,18 +22,24 @@ from web_minimal.auth import roles_required
 @roles_required("admin")
 def admin() -> str:
     """The commune's accounts and API tokens."""
-    return _render_admin()
+    return render_admin()
 
 
-def _render_admin(email: str = "", error: str | None = None) -> str:
+def render_admin(email: str = "", error: str | None = None, *,
+                 signing_errors: dict[str, str] | None = None,
+                 mayor_name: str | None = None) -> str:
+    """The page, with what a refused form sent and why (beside its field)."""
     with ctx().db.transaction() as session:
         commune = session.get(Commune, commune_id())
         users = session.scalars(select(User).where(
             User.commune_id == commune_id(), User.role.in_(("admin", "agent")))
             .order_by(User.role, User.email)).all()
         tokens = list_tokens(session, commune_id())
+    signing = signing_status(ctx(), commune_id=commune_id())
     return render_template("agents/admin.html", commune=commune, users=users, tokens=tokens,
-                           email=email, error=error, validity=validity_text())
+                           email=email, error=error, validity=validity_text(), signing=signing,
+                           signing_errors=signing_errors or {},
+                           mayor_name=signing.mayor_name if mayor_name is None else mayor_name)
 
 
 @bp.post("/administration/comptes")
@@ -45,7 +55,7 @@ def create_account() -> Response | tuple[str, int]:
         # The generated password is never shown: the agent chooses one through the link.
         user, _ = create_user(ctx(), email=email, role="agent", commune_insee=commune.insee)
     except AccountError as error:
-        return _render_admin(email, f"{str(error)[0].upper()}{str(error)[1:]}."), 422
+        return render_admin(email, f"{str(error)[0].upper()}{str(error)[1:]}."), 422
     with ctx().db.transaction() as session:
         send_welcome(session, ctx(), user)
     flash(f"Compte créé pour {user.email} : un courriel l'invite à choisir son mot de passe.")
