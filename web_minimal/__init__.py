@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agents.bp)
     app.register_blueprint(ops.bp)
     app.add_template_filter(dev_mail.paris_time, "paris")
+    app.add_template_filter(dev_mail.readable, "readable")
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(documents_api.bp)

@@ -11,7 +11,7 @@ from teledossier.bootstrap import Runtime
 from tests.browser.live import LiveApp, chromium_missing, in_ci, launch_chromium, start_live_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +31,26 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context per test: no cookie carries over from another test."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Fresh browser contexts on demand, one per person of a test (a citizen, an agent): no
+    cookie carries over from one to another, nor from another test."""
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    """A browser page of its own for the test."""
+    return new_page()
 
 
 @pytest.fixture

@@ -119,8 +119,8 @@ def _space_page(error: str = "") -> str:
     with ctx().db.transaction() as db:
         documents = own_documents(db, me().email)
         ids = {d.dossier_id for d in documents if d.dossier_id}
-        references = dict(db.execute(select(Dossier.id, Dossier.reference)
-                                     .where(Dossier.id.in_(ids))).tuples()) if ids else {}
+        references = {dossier_id: reference for dossier_id, reference in db.execute(
+            select(Dossier.id, Dossier.reference).where(Dossier.id.in_(ids)))} if ids else {}
     from_commune = [d for d in documents if d.kind != USER_KIND]
     own = [d for d in documents if d.kind == USER_KIND]
     return render_template("citizens/space.html", from_commune=from_commune, own=own,

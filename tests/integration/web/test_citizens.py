@@ -121,14 +121,14 @@ def row_counts(runtime: Runtime) -> dict[str, Any]:
 
 
 def deposit_for(runtime: Runtime, email: str, filename: str = "attestation.pdf",
-                kind: str = "attestation") -> int:
+                kind: str = "attestation", dossier_id: str | None = None) -> int:
     """A document the commune deposits for an address (an account or not)."""
     ctx = runtime.ctx
     now = ctx.clock.now()
     with ctx.db.transaction() as db:
         digest = ctx.blobs.put(db, PDF + filename.encode(), now)
         return db.execute(insert(CitizenDocument.__table__).values(
-            owner_email=email, dossier_id=None, kind=kind, filename=filename,
+            owner_email=email, dossier_id=dossier_id, kind=kind, filename=filename,
             media_type="application/pdf", size=len(PDF), sha256=digest,
             deposited_by="Mairie de Démoville", deposited_at=now).returning(
                 CitizenDocument.id)).scalar_one()
@@ -466,3 +466,25 @@ def _file(content: bytes) -> Any:
     import io
 
     return io.BytesIO(content)
+
+
+def test_a_document_deposited_for_a_dossier_is_listed_with_its_reference(
+        client: FlaskClient, runtime: Runtime) -> None:
+    from pipeline.communes import find_commune
+    from pipeline.stages.intake import Submission, submit_dossier
+
+    receipt = submit_dossier(runtime.ctx, find_commune(runtime.ctx, "99999").id, Submission(
+        demarche="RecensementCitoyen", data={"Personne": {
+            "NomFamille": "Dupont", "PrenomUsuel": "Léa", "DateNaissance": "20/10/2010",
+            "Sexe": "2", "LieuNaissance": {"Code": "COMMUNE", "Nom": "Lyon"},
+            "AdresseDomicile": {"CodePostal": "99999", "Localite": "Démoville",
+                                "NomVoie": "rue Haute"},
+            "MethodeContact": [{"URI": "lea@example.org", "CanalCode": "EMAIL"}]}}))
+    deposit_for(runtime, "lea@example.org", "attestation-recensement.pdf",
+                dossier_id=receipt.dossier_id)
+    verified_citizen(client, runtime, "lea@example.org")
+
+    page = client.get("/espace")
+
+    assert page.status_code == 200
+    assert "attestation-recensement.pdf" in shown(page) and receipt.reference in shown(page)
