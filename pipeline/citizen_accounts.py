@@ -157,7 +157,7 @@ def confirm_address(ctx: PipelineContext, token: str, password: str, client: str
             record_failure(session, account.email, client, now)
         return Confirmation(wrong_password=True)
     with ctx.db.transaction() as session:
-        if use_link(session, token, VERIFY, now) is None:
+        if use_link(session, token, VERIFY, ACCOUNT_KIND, now) is None:
             return Confirmation(link_invalid=True)  # used meanwhile, by a second click
         account = session.get(CitizenAccount, account.id)
         if account is None:
@@ -219,7 +219,7 @@ def reset_password(ctx: PipelineContext, token: str, password: str, confirmation
     with ctx.db.transaction() as session:
         if _peek(session, token, RESET, now) is None:
             return False
-        link = use_link(session, token, RESET, now)
+        link = use_link(session, token, RESET, ACCOUNT_KIND, now)
         account = session.get(CitizenAccount, link.account_id) if link is not None else None
         if account is None or not account.active:
             return False
@@ -245,9 +245,7 @@ def _by_email(session: Session, email: str) -> CitizenAccount | None:
 
 
 def _peek(session: Session, token: str, purpose: str, now: datetime) -> EmailLink | None:
-    link = peek_link(session, token, purpose, now) if token else None
-    # Agents' links live in the same table: a citizen's page never uses one.
-    return link if link is not None and link.account_kind == ACCOUNT_KIND else None
+    return peek_link(session, token, purpose, ACCOUNT_KIND, now) if token else None
 
 
 def _mail_link(session: Session, ctx: PipelineContext, account: CitizenAccount, purpose: str,

@@ -33,18 +33,25 @@ def issue_link(session: Session, purpose: str, account_kind: str, account_id: in
     return token
 
 
-def peek_link(session: Session, token: str, purpose: str, now: datetime) -> EmailLink | None:
-    """The link if it still works (GET shows a form and changes nothing), else None."""
+def peek_link(session: Session, token: str, purpose: str, kind: str,
+              now: datetime) -> EmailLink | None:
+    """The link if it still works (GET shows a form and changes nothing), else None.
+
+    ``kind`` is the kind of account the page serves: a citizen's link never opens an agent's
+    page, nor the reverse (both live in this table).
+    """
     link = session.scalar(select(EmailLink).where(EmailLink.token_sha256 == _digest(token),
-                                                  EmailLink.purpose == purpose))
+                                                  EmailLink.purpose == purpose,
+                                                  EmailLink.account_kind == kind))
     if link is None or link.used_at is not None or link.expires_at <= now:
         return None
     return link
 
 
-def use_link(session: Session, token: str, purpose: str, now: datetime) -> EmailLink | None:
-    """Consume the link (POST); None when unknown, used or expired."""
-    link = peek_link(session, token, purpose, now)
+def use_link(session: Session, token: str, purpose: str, kind: str,
+             now: datetime) -> EmailLink | None:
+    """Consume the link (POST); None when unknown, used, expired or another kind's."""
+    link = peek_link(session, token, purpose, kind, now)
     if link is not None:
         link.used_at = now
     return link

@@ -104,7 +104,7 @@ def password_lost_post() -> str:
 def new_password(token: str) -> str:
     """The form of a mailed link; showing it changes nothing (mail scanners follow links)."""
     with ctx().db.transaction() as session:
-        if peek_link(session, token, PURPOSE, ctx().clock.now()) is None:
+        if peek_link(session, token, PURPOSE, "user", ctx().clock.now()) is None:
             abort(410, description=_expired())
     return render_template("agents/new_password.html", token=token, errors={})
 
@@ -118,11 +118,10 @@ def new_password_post(token: str) -> Response | tuple[str, int]:
     hashed = None if errors else hash_password(password)
     with ctx().db.transaction() as session:
         now = ctx().clock.now()
-        if peek_link(session, token, PURPOSE, now) is None:
+        if peek_link(session, token, PURPOSE, "user", now) is None:
             abort(410, description=_expired())
-        link = None if errors else use_link(session, token, PURPOSE, now)
-        user = session.get(User, link.account_id) if link and link.account_kind == "user" \
-            else None
+        link = None if errors else use_link(session, token, PURPOSE, "user", now)
+        user = session.get(User, link.account_id) if link else None
         if user is not None and user.active and hashed is not None:
             user.password_hash = hashed
             clear_failures(session, user.email)

@@ -99,11 +99,13 @@ def send(slug: str) -> Page:
         data, problems = check_filing(form, values, email=account.email, communes=communes,
                                       documents=documents, elections=ctx().elections,
                                       today=paris_today(ctx().clock))
-        if problems:
-            return _show_form(form, values, problems, communes), 400
-        attachments = [as_attachment(ctx(), db, documents[as_int(values[piece.pick_field])],
-                                     piece.kind)
-                       for piece in form.pieces if values.get(piece.pick_field)]
+        attachments = [] if problems else [
+            as_attachment(ctx(), db, documents[as_int(values[piece.pick_field])], piece.kind)
+            for piece in form.pieces if values.get(piece.pick_field)]
+    if problems:
+        # Drawn after the transaction: the form reads the database again (SQLite would wait
+        # on its own write lock).
+        return _show_form(form, values, problems, communes), 400
     data.setdefault("Formalite", {})["DateSoumission"] = (
         ctx().clock.now().astimezone(PARIS).strftime("%Y-%m-%dT%H:%M:%S"))
     try:
