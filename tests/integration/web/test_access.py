@@ -62,6 +62,7 @@ from pipeline.model import (
 from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime, build_runtime
 from tests.conftest import make_settings
+from tests.integration.web.accessibility import accessibility_problems
 from tests.integration.web.test_agents import (
     ADMIN,
     AGENT,
@@ -731,6 +732,8 @@ def test_get(world: World, case: Case) -> None:
         page = text_of(response)
         shown = [value for value in personal_data(case.role) if value in page]
         assert shown == [], f"{what} shows {shown}"
+    if response.status_code == 200 and response.mimetype == "text/html":
+        assert accessibility_problems(response.get_data(as_text=True)) == [], what
     link = f'href="/gestion/dossiers/{world.reference}"'
     if case.role == "agentB" and expected == ALLOWED:
         assert link not in text_of(response), f"{what} links to commune A's dossier"
