@@ -177,6 +177,17 @@ def test_dockerfile_installs_the_main_dependencies_as_a_plain_user() -> None:
     assert users and users[-1] not in {"root", "0"}
 
 
+def test_dockerfile_copies_every_package_of_the_project() -> None:
+    """A package left out of the image would only show when a process imports it."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    included = re.search(r"include = \[([^\]]*)\]", pyproject)
+    assert included, "pyproject.toml no longer lists its packages"
+    packages = {name.rstrip("*") for name in re.findall(r'"([^"]+)"', included[1])}
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
+    assert packages and packages == copied
+
+
 def test_rabbitmq_definitions_cover_every_queue() -> None:
     from pipeline.flow import ROUTES
 
