@@ -23,6 +23,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from documents.cms import CmsTemplate, build_template
 from documents.identity import CommuneIdentity, load_certificates, load_signing_key
+from documents.loop import outside_any_loop
 from documents.text import printable
 
 FIELD_NAME = "SignatureCommune"
@@ -57,6 +58,13 @@ def loaded_signer(signing_key_pem: bytes, certificate_pem: bytes) -> LoadedSigne
 
 def sign_pdf(pdf: bytes, identity: CommuneIdentity, *, signed_at: datetime,
              reason: str, location: str = "") -> bytes:
+    """Return ``pdf`` certified by the commune; the same inputs give the same bytes."""
+    return outside_any_loop(_sign_pdf, pdf, identity, signed_at=signed_at, reason=reason,
+                            location=location)
+
+
+def _sign_pdf(pdf: bytes, identity: CommuneIdentity, *, signed_at: datetime,
+              reason: str, location: str = "") -> bytes:
     """Return ``pdf`` certified by the commune; the same inputs give the same bytes."""
     if signed_at.tzinfo is None:
         raise ValueError("signed_at must be timezone-aware")

@@ -14,9 +14,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium for the whole session; skipped without it, failed under CI=true."""
+    """Headless Chromium for the browser tests; skipped without it, failed under CI=true.
+
+    Package-scoped: Playwright's synchronous API keeps an event loop running in this thread
+    while it is open, which the tests after these must not inherit."""
     missing = chromium_missing()
     if missing:
         if in_ci():
