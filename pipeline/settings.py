@@ -70,6 +70,9 @@ class Settings:
     rabbitmq_api_url: str = ""
     #: Networks allowed to read ``/metrics``; empty: everyone (the figures are aggregate only).
     metrics_allow: tuple[IPNetwork, ...] = ()
+    #: Reverse proxies in front of the web server whose X-Forwarded-For and X-Forwarded-Proto
+    #: are believed (0: none, the client is whoever connects).
+    proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,6 +161,7 @@ class Settings:
             max_deposit_bytes=_int(get, "MAX_DEPOSIT_BYTES", 1024 * 1024, 1024),
             rabbitmq_api_url=rabbitmq_api_url.rstrip("/"),
             metrics_allow=_networks("METRICS_ALLOW", get("METRICS_ALLOW")),
+            proxy_hops=_int(get, "PROXY_HOPS", 0, 0, 5),
         )
 
     @property

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
     # Only for annotations: at run time the edge depends on the core alone, never on the
@@ -41,6 +42,11 @@ def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> F
     )
     if test_config:
         app.config.update(test_config)
+    hops = runtime.ctx.settings.proxy_hops
+    if hops:
+        # Behind a reverse proxy: the client's address and scheme are the ones it forwards, so
+        # login throttling and the verification page's limit count each visitor apart.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["teledossier"] = runtime
     # French messages stay readable in responses, and keys keep the documented order.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -25,3 +25,4 @@ def test_people_get_french_error_pages_and_programs_json(
     assert no_token.status_code == 400
     assert "Formulaire expiré" in html.unescape(no_token.get_data(as_text=True))
     assert api_missing.status_code == 404 and api_missing.is_json
+
