@@ -65,6 +65,7 @@ def runtime_of(app: Flask) -> Runtime:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from pipeline.replies.charsets import decoded_header
     from web_minimal import (
         agents,
         api,
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agents.bp)
     app.register_blueprint(ops.bp)
     app.add_template_filter(dev_mail.paris_time, "paris")
-    app.add_template_filter(dev_mail.readable, "readable")
+    app.add_template_filter(decoded_header, "readable")
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(documents_api.bp)

@@ -9,7 +9,6 @@ path as one received by the gateway's SMTP server.
 from __future__ import annotations
 
 from datetime import datetime
-from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -20,6 +19,7 @@ from pipeline.attachments import sniff_media_type
 from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
 from pipeline.model import InboundMail, Mail
+from pipeline.replies.charsets import decoded_header
 from pipeline.replies.receive import InboundTooLarge, receive_mail
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
@@ -103,15 +103,7 @@ def _quoted(mail: Mail) -> str:
     """The mail quoted below an empty first line, as a mail client prepares an answer."""
     when = mail.created_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
     quoted = "\n".join(f"> {line}" if line else ">" for line in mail.body_text.splitlines())
-    return f"\n\nLe {when}, {readable(mail.sender)} a écrit :\n{quoted}\n"
-
-
-def readable(header: str) -> str:
-    """A header as people read it (``=?utf-8?q?…?=`` decoded)."""
-    try:
-        return str(make_header(decode_header(header)))
-    except (ValueError, LookupError, UnicodeError):
-        return header
+    return f"\n\nLe {when}, {decoded_header(mail.sender)} a écrit :\n{quoted}\n"
 
 
 def paris_time(value: datetime | None) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from email.header import decode_header
 from email.message import Message
 from email.utils import parseaddr
+
+from pipeline.replies.charsets import decoded_header
 
 #: Headers whose mere presence marks a vacation responder (RFC 3834 predates them; many set them).
 _AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse", "X-AutoReply-From",
@@ -92,7 +93,7 @@ def _exchange_reason(message: Message) -> str | None:
 
 
 def _subject_reason(message: Message) -> str | None:
-    subject = _fold(" ".join(_decoded(value) for value in _values(message, "Subject")))
+    subject = _fold(" ".join(decoded_header(value) for value in _values(message, "Subject")))
     previous = None
     while previous != subject:
         previous, subject = subject, _REPLY_PREFIX.sub("", subject, count=1)
@@ -112,17 +113,6 @@ def _eight_bit(value: str) -> str:
     if value.isascii():
         return value
     return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-
-
-def _decoded(value: str) -> str:
-    if "=?" not in value:
-        return value
-    try:
-        return "".join(chunk if isinstance(chunk, str)
-                       else chunk.decode(charset or "latin-1", errors="replace")
-                       for chunk, charset in decode_header(value))
-    except (LookupError, ValueError):
-        return value
 
 
 def _fold(text: str) -> str:

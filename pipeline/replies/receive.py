@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from pipeline.context import PipelineContext
 from pipeline.db import add_message, upsert_ignore
 from pipeline.model import InboundMail, new_id
+from pipeline.replies.charsets import decoded_header
 
 INBOUND_QUEUE = "inbound"
 HANDLE_ACTOR = "handle_inbound"
@@ -50,7 +50,7 @@ def receive_mail(ctx: PipelineContext, raw: bytes, *, source: str, envelope_from
             session, InboundMail, id=inbound_id, identity=identity, source=source,
             envelope_from=envelope_from[:320], envelope_to=envelope_to[:320],
             sender=parseaddr(str(headers.get("From", "")))[1].lower()[:320],
-            subject=_decoded(headers.get("Subject", ""))[:300], size=len(raw), raw=raw,
+            subject=decoded_header(str(headers.get("Subject", "")))[:300], size=len(raw), raw=raw,
             status="queued", outcome="", received_at=now)
         if stored:
             add_message(session, INBOUND_QUEUE, HANDLE_ACTOR, [inbound_id], now)
@@ -66,8 +66,3 @@ def message_identity(raw: bytes, message_id: object) -> str:
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
-def _decoded(value: object) -> str:
-    try:
-        return str(make_header(decode_header(str(value))))
-    except (ValueError, LookupError, UnicodeError):
-        return str(value)

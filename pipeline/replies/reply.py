@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
 import mimetypes
 import re
 from dataclasses import dataclass
 from email import policy
-from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parseaddr
@@ -21,6 +19,7 @@ from pipeline.replies.addresses import (
     token_from_address,
 )
 from pipeline.replies.automatic import automatic_reason
+from pipeline.replies.charsets import decode_text, decoded_header
 from pipeline.replies.commands import read_command
 from pipeline.replies.quotes import html_to_text, trim_reply
 
@@ -31,10 +30,6 @@ _log = logging.getLogger(__name__)
 ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
 _ADDRESS = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-#: Tried in turn after the declared charset: what mail mostly is, then Windows' Western set.
-_FALLBACK_CHARSETS = ("utf-8", "cp1252")
-_SINGLE_BYTE = {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15",
-                "windows-1252", "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,7 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
         sender=_sender(message),
         message_id=(message_ids[0].strip() or None) if message_ids else None,
         digest=digest,
-        subject=" ".join(_decoded(" ".join(_raw_values(message, "Subject"))).split()),
+        subject=" ".join(decoded_header(" ".join(_raw_values(message, "Subject"))).split()),
         automatic=automatic_reason(message),
         text=trimmed,
         command=command,
@@ -248,7 +243,7 @@ def _filename(part: Message) -> str:
         name = part.get_filename() or ""
     except Exception:  # a broken parameter: read it as having no name
         return ""
-    name = _decoded(str(name))
+    name = decoded_header(str(name))
     name = re.split(r"[/\\]", name)[-1]
     return "".join(char for char in name if char.isprintable()).strip()
 
@@ -267,37 +262,7 @@ def _part_text(part: Message) -> str:
         declared = part.get_content_charset()
     except Exception:  # an undecodable charset parameter counts as none
         declared = None
-    return _decode(payload, declared)
-
-
-def _decode(payload: bytes, declared: str | None) -> str:
-    """``payload`` as text: its declared charset, else UTF-8, else Windows-1252, else Latin-1
-    (which maps every byte, so decoding never fails)."""
-    declared = (declared or "").strip().strip("\"'").lower()
-    # A message labelled Latin-1 or ASCII whose bytes form valid non-ASCII UTF-8 was written in
-    # UTF-8 by a client that mislabelled it: Western text in Latin-1 almost never forms UTF-8.
-    if declared in _SINGLE_BYTE and not payload.isascii():
-        try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    candidates = [declared] if _known_codec(declared) else []
-    for charset in [*candidates, *_FALLBACK_CHARSETS]:
-        try:
-            return payload.decode(charset)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return payload.decode("latin-1", errors="replace")
-
-
-def _known_codec(name: str) -> bool:
-    if not name:
-        return False
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
+    return decode_text(payload, declared)
 
 
 def _unflow(part: Message, text: str) -> str:
@@ -333,19 +298,4 @@ def _eight_bit(value: str) -> str:
     # The parser keeps raw 8-bit header bytes as surrogate escapes.
     if not any("\udc80" <= char <= "\udcff" for char in value):
         return value
-    return _decode(value.encode("utf-8", errors="surrogateescape"), None)
-
-
-def _decoded(value: str) -> str:
-    """A header value with its RFC 2047 encoded words decoded, whatever their charset."""
-    if "=?" not in value:
-        return value
-    try:
-        chunks = decode_header(value)
-    except Exception:  # a malformed encoded word: keep the value as written
-        return value
-    # Unencoded stretches come back as bytes escaped with raw-unicode-escape, which undoes them.
-    return "".join(chunk if isinstance(chunk, str)
-                   else chunk.decode("raw-unicode-escape") if charset is None
-                   else _decode(chunk, charset)
-                   for chunk, charset in chunks)
+    return decode_text(value.encode("utf-8", errors="surrogateescape"), None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -11,56 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.migrate import upgrade
 from pipeline.model import ApiToken, Commune
 from teledossier.bootstrap import Runtime
-from teledossier.cli import main
+from tests.integration.conftest import Cli
 from tests.processes import TELEDOSSIER, app_env, free_port
 from web_minimal import create_app
 
 INSEE = "06088"
 #: A well-formed reference no dossier has: authenticated callers get 404, others 401.
 ABSENT_DOSSIER = "/api/v1/dossiers/TD-7K3M9QXAX"
-
-
-class Cli:
-    """Runs ``teledossier`` in this process and hands back its exit code and output."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(list(args))
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, err
-        return out
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated SQLite file that the in-process CLI reads through its environment."""
-    for name in list(os.environ):
-        if name.startswith("TELEDOSSIER_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'teledossier.db'}"
-    monkeypatch.setenv("TELEDOSSIER_DATABASE_URL", url)
-    monkeypatch.setenv("TELEDOSSIER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("TELEDOSSIER_MAIL_DOMAIN", "demoville.test")
-    upgrade(url)
-    return url
-
-
-@pytest.fixture
-def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    run = Cli(capsys)
-    run.ok("commune", "create", "--insee", INSEE, "--name", "Nice",
-           "--agents-email", "agents@nice.example")
-    return run
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +21,10 @@ from documents import generate_identity, issue_attestation
 from documents.pdftext import page_text
 from pipeline.demo import DEMO_INSEE, seed_demo_if_empty
 from pipeline.dossier_documents import dossier_facts
-from pipeline.migrate import upgrade
 from pipeline.model import Commune, CommuneKey, CommuneSigning
 from teledossier.bootstrap import Runtime
+from tests.integration.conftest import Cli
 from tests.integration.test_api import INSEE
-from tests.integration.test_cli import Cli
 from tests.integration.test_documents_api import (
     ISSUED_AT,
     dossier_by_reference,
@@ -37,28 +35,6 @@ from tests.integration.test_documents_api import (
 from web_minimal import create_app
 
 KINDS = {"notice", "demande", "recepisse", "refus", "attestation", "xml", "package"}
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated SQLite file that the in-process CLI reads through its environment."""
-    for name in list(os.environ):
-        if name.startswith("TELEDOSSIER_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'teledossier.db'}"
-    monkeypatch.setenv("TELEDOSSIER_DATABASE_URL", url)
-    monkeypatch.setenv("TELEDOSSIER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("TELEDOSSIER_MAIL_DOMAIN", "demoville.test")
-    upgrade(url)
-    return url
-
-
-@pytest.fixture
-def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    run = Cli(capsys)
-    run.ok("commune", "create", "--insee", INSEE, "--name", "Nice",
-           "--agents-email", "agents@nice.example")
-    return run
 
 
 @pytest.fixture

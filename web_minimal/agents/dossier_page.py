@@ -172,33 +172,29 @@ def _bounced(session: Session, dossier: Dossier) -> bool:
 @roles_required(*AGENT_ROLES)
 def piece(reference: str, piece_id: int) -> Response:
     """A citizen's piece, shown in the browser (or downloaded with ``?telecharger=1``)."""
-    with ctx().db.transaction() as session:
-        found = find_dossier(session, reference)
-        row = session.get(Attachment, piece_id)
-        if row is None or row.dossier_id != found.id:
-            abort(404)
-        return _serve(session, row.sha256, row.media_type, row.filename)
+    return _serve_file_of(reference, Attachment, piece_id)
 
 
 @bp.get("/dossiers/<reference>/documents/<int:document_id>")
 @roles_required(*AGENT_ROLES)
 def document(reference: str, document_id: int) -> Response:
     """A document the commune produced (notice, demande, récépissé, attestation, refus)."""
-    with ctx().db.transaction() as session:
-        found = find_dossier(session, reference)
-        row = session.get(DossierDocument, document_id)
-        if row is None or row.dossier_id != found.id:
-            abort(404)
-        return _serve(session, row.sha256, row.media_type, row.filename)
+    return _serve_file_of(reference, DossierDocument, document_id)
 
 
 @bp.get("/dossiers/<reference>/depots/<int:deposit_id>")
 @roles_required(*AGENT_ROLES)
 def deposit_file_view(reference: str, deposit_id: int) -> Response:
     """A file deposited into the citizen's confidential space for this dossier."""
+    return _serve_file_of(reference, CitizenDocument, deposit_id)
+
+
+def _serve_file_of(reference: str, model: type[Attachment | DossierDocument | CitizenDocument],
+                   row_id: int) -> Response:
+    """A stored file of the agent's commune's dossier; any other row is not found."""
     with ctx().db.transaction() as session:
         found = find_dossier(session, reference)
-        row = session.get(CitizenDocument, deposit_id)
+        row = session.get(model, row_id)
         if row is None or row.dossier_id != found.id:
             abort(404)
         return _serve(session, row.sha256, row.media_type, row.filename)
