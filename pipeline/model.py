@@ -104,6 +104,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Agents who asked to receive each dossier's notification themselves.
     wants_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Sessions carry the version they were opened under; logout, a password change or reset,
+    #: disabling the account and "end its sessions" raise it, so older cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
     commune: Mapped[Commune | None] = relationship()
@@ -122,6 +125,8 @@ class CitizenAccount(Base):
     #: Usual data kept to prefill new forms (name, address…), as the citizen saved them.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Same as ``User.session_version``.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
 
@@ -209,6 +214,9 @@ class Dossier(Base):
     stage_failed_at: Mapped[datetime | None]
     #: Last time the reconciler sent the stage's work again.
     stage_nudged_at: Mapped[datetime | None]
+    #: How many times the reconciler re-sent the current stage's work; past a limit the work
+    #: goes to failed work instead of being sent again (a poison dossier never loops).
+    stage_resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     citizen_email: Mapped[str] = mapped_column(String(320))
     citizen_name: Mapped[str] = mapped_column(String(400), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
