@@ -45,6 +45,9 @@ class Route:
     handler: Handler
     #: Tries before the work is recorded as failed for good (with backoff in between).
     max_retries: int = 8
+    #: Seconds one run may take before it is interrupted; None: the installation's
+    #: ``stage_time_limit_seconds``.
+    time_limit_seconds: int | None = None
 
 
 ROUTES: tuple[Route, ...] = (
@@ -55,6 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route(Stage.DEPOSIT.value, Stage.DEPOSIT.value, deposit_documents),
     Route(Stage.CLOSURE.value, Stage.CLOSURE.value, close_dossier),
     # Mail keeps trying through a relay outage; send_mail itself gives up after GIVE_UP_AFTER.
-    Route(MAIL_QUEUE, SEND_ACTOR, send_mail, max_retries=30),
+    # Its time limit covers a whole SMTP exchange (each command has its own 20 s timeout).
+    Route(MAIL_QUEUE, SEND_ACTOR, send_mail, max_retries=30, time_limit_seconds=120),
     Route(INBOUND_QUEUE, HANDLE_ACTOR, handle_inbound),
 )

@@ -214,9 +214,10 @@ class Dossier(Base):
     stage_failed_at: Mapped[datetime | None]
     #: Last time the reconciler sent the stage's work again.
     stage_nudged_at: Mapped[datetime | None]
-    #: How many times the reconciler re-sent the current stage's work; past a limit the work
-    #: goes to failed work instead of being sent again (a poison dossier never loops).
-    stage_resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Runs of the current stage that raised or outlasted their time limit, whichever message
+    #: carried them (the broker's retries, the reconciler's re-sends): past a limit the stage
+    #: is parked as failed work, so a poison dossier never loops.
+    stage_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     citizen_email: Mapped[str] = mapped_column(String(320))
     citizen_name: Mapped[str] = mapped_column(String(400), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -333,6 +334,7 @@ class Dossier(Base):
         self.stage_since = at if stage else None
         self.stage_failed_at = None
         self.stage_nudged_at = None
+        self.stage_failures = 0
         self.updated_at = at
         self.pending_stage_message = stage
 

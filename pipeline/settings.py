@@ -41,6 +41,9 @@ class Settings:
     reconcile_every_seconds: int = 30
     #: A mail claimed for sending but not marked sent after this long is tried again.
     mail_claim_timeout_seconds: int = 300
+    #: A stage's work taking longer than this is interrupted, retried, then parked as failed
+    #: work (each stage takes milliseconds; the SMTP exchange has its own route limit).
+    stage_time_limit_seconds: int = 30
     #: Threads per worker process. Python runs one thread at a time per process: a few threads
     #: per process and one or two processes per core beat many threads (see README, Performances).
     worker_threads: int = 4
@@ -146,6 +149,7 @@ class Settings:
             stuck_after_seconds=_int(get, "STUCK_AFTER_SECONDS", 120, 1),
             reconcile_every_seconds=_int(get, "RECONCILE_EVERY_SECONDS", 30, 1),
             mail_claim_timeout_seconds=_int(get, "MAIL_CLAIM_TIMEOUT_SECONDS", 300, 1),
+            stage_time_limit_seconds=_int(get, "STAGE_TIME_LIMIT_SECONDS", 30, 1, 3600),
             worker_threads=_int(get, "WORKER_THREADS", 4, 1, 256),
             web_threads=_int(get, "WEB_THREADS", 4, 1, 256),
             health_port=_int(get, "HEALTH_PORT", 0, 0, 65535),

@@ -37,11 +37,12 @@ def app_env(tmp_path: Path, **values: str) -> dict[str, str]:
 class AppProcess:
     """One ``teledossier <command>`` process, its output kept in a log file."""
 
-    def __init__(self, command: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, command: str, env: dict[str, str], log_dir: Path,
+                 program: tuple[str, ...] = (TELEDOSSIER,)) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{command}-{time.monotonic_ns()}.log"
         self.log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([TELEDOSSIER, command], env=env, stdout=self.log,
+        self.proc = subprocess.Popen([*program, command], env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
 
     def output(self) -> str:

@@ -2,37 +2,83 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable
+
 import dramatiq
+from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 from pipeline.context import PipelineContext
-from pipeline.flow import ROUTES, Handler
+from pipeline.failed_work import STAGE_QUEUES, note_failed_run
+from pipeline.flow import ROUTES, Route
 from pipeline.stages.common import PermanentError
+
+log = logging.getLogger(__name__)
 
 #: First retry after one second, then doubling up to five minutes.
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 300_000
+#: A run cut by its time limit is tried this many times more, then parked as failed work:
+#: work that outlasted its limit twice will outlast it again, and each try holds a thread.
+TIMEOUT_RETRIES = 2
 
 
 def declare_actors(broker: dramatiq.Broker, ctx: PipelineContext) -> dict[str, dramatiq.Actor]:
     """Bind every stage handler to the broker; messages carry ids, the context is bound here."""
     actors = {}
     for route in ROUTES:
+        limit = route.time_limit_seconds or ctx.settings.stage_time_limit_seconds
         actors[route.actor] = dramatiq.actor(
-            _bind(route.handler, ctx),
+            _bind(route, ctx),
             broker=broker,
             actor_name=route.actor,
             queue_name=route.queue,
-            max_retries=route.max_retries,
+            retry_when=retry_policy(route),
             min_backoff=MIN_BACKOFF_MS,
             max_backoff=MAX_BACKOFF_MS,
+            time_limit=limit * 1000,
             throws=(PermanentError,),
         )
     return actors
 
 
-def _bind(handler: Handler, ctx: PipelineContext):  # type: ignore[no-untyped-def]
+def retry_policy(route: Route) -> Callable[[int, BaseException], bool]:
+    """Whether a run that raised is tried again, given the retries already made."""
+
+    def should_retry(retries: int, error: BaseException) -> bool:
+        if isinstance(error, TimeLimitExceeded):
+            return retries < TIMEOUT_RETRIES
+        return retries < route.max_retries
+
+    return should_retry
+
+
+def _bind(route: Route, ctx: PipelineContext):  # type: ignore[no-untyped-def]
+    handler = route.handler
+    counted = route.queue in STAGE_QUEUES
+
     def run(target_id: str) -> None:
-        handler(target_id, ctx)
+        try:
+            handler(target_id, ctx)
+        except PermanentError:
+            raise
+        except BaseException as error:
+            if counted and _parked(ctx, route.queue, target_id, error):
+                raise PermanentError(f"étape {route.queue} mise de côté après trop d'échecs"
+                                     ) from error
+            raise
 
     run.__name__ = handler.__name__
     return run
+
+
+def _parked(ctx: PipelineContext, stage: str, dossier_id: str, error: BaseException) -> bool:
+    """Count the failed run; an error while counting (database down) leaves it to retries."""
+    try:
+        return note_failed_run(ctx, stage=stage, dossier_id=dossier_id,
+                               reason="".join(traceback.format_exception(error, limit=20)))
+    except Exception:
+        log.warning("could not count the failed run of %s for %s", stage, dossier_id,
+                    exc_info=True)
+        return False

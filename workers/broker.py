@@ -7,14 +7,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import Retries, ShutdownNotifications
 
 from pipeline.context import PipelineContext
 from workers.failures import RecordFailedWork
-
-#: A stage taking longer than this is interrupted and retried (SMTP and DB calls have their
-#: own, shorter, timeouts).
-STAGE_TIME_LIMIT_MS = 5 * 60 * 1000
+from workers.time_limit import StageTimeLimit
 
 #: pika connection settings unless the URL says otherwise: fail fast so a broker outage never
 #: holds a web request or a worker thread for long (the outbox keeps what could not be sent).
@@ -30,7 +27,8 @@ def build_broker(ctx: PipelineContext) -> dramatiq.Broker:
     # Dramatiq runs the "after" hooks in reverse order: RecordFailedWork goes first in the list
     # so that it runs after Retries has decided whether the message failed for good. Of the
     # default middleware, only what the pipeline uses: no callbacks, pipelines or age limits.
-    middleware = [RecordFailedWork(ctx), TimeLimit(time_limit=STAGE_TIME_LIMIT_MS),
+    # Each route's time limit is an option of its actor (workers.actors).
+    middleware = [RecordFailedWork(ctx), StageTimeLimit(),
                   ShutdownNotifications(), Retries()]
     if ctx.settings.embedded_broker:
         return StubBroker(middleware=middleware)

@@ -19,14 +19,14 @@ from pipeline.dossier_documents import (
 )
 from pipeline.lifecycle import Action, Stage
 from pipeline.model import HistoryEntry
-from pipeline.stages.common import lock_dossier
+from pipeline.stages.common import lock_stage
 
 
 def issue_attestation(dossier_id: str, ctx: PipelineContext) -> None:
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.ATTESTATION:
-            return
+        dossier = lock_stage(session, dossier_id, Stage.ATTESTATION)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         if find_document(session, dossier.id, "attestation") is None:
             accepted_at = session.scalar(
                 select(HistoryEntry.at).where(HistoryEntry.dossier_id == dossier.id,

@@ -16,15 +16,15 @@ from pipeline.lifecycle import AGENT_ACTIONS, Action, Outcome, Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Dossier, DossierDocument, HistoryEntry
 from pipeline.replies.tokens import revoke_dossier_tokens
-from pipeline.stages.common import follow_url, lock_dossier, sender_name
+from pipeline.stages.common import follow_url, lock_stage, sender_name
 
 
 def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
     """Close once; the agent's decision comment goes to the citizen in the same e-mail."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.CLOSURE:
-            return
+        dossier = lock_stage(session, dossier_id, Stage.CLOSURE)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         decision = session.scalars(
             select(HistoryEntry).where(HistoryEntry.dossier_id == dossier.id,
                                        HistoryEntry.action.in_([a.value for a in AGENT_ACTIONS]))

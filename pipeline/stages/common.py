@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, AttachmentInfo, Demarche
+from pipeline.lifecycle import Stage
 from pipeline.model import Attachment, Dossier
 
 
@@ -27,6 +28,19 @@ def lock_dossier(session: Session, dossier_id: str) -> Dossier:
     dossier = session.scalars(LOCK, {"dossier_id": dossier_id}).one_or_none()
     if dossier is None:
         raise PermanentError(f"dossier {dossier_id} introuvable")
+    return dossier
+
+
+def lock_stage(session: Session, dossier_id: str, stage: Stage) -> Dossier | None:
+    """Lock a dossier whose work ``stage`` is due; None when it is done or parked.
+
+    Done: an earlier run moved the dossier on (this is how a handler run twice does nothing).
+    Parked: the stage was put in failed work; only an operator's replay runs it again, not
+    the other messages still in flight for it.
+    """
+    dossier = lock_dossier(session, dossier_id)
+    if dossier.stage != stage.value or dossier.stage_failed_at is not None:
+        return None
     return dossier
 
 

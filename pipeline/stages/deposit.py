@@ -12,14 +12,14 @@ from pipeline.context import PipelineContext
 from pipeline.dossier_documents import find_document
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
-from pipeline.stages.common import lock_dossier, sender_name
+from pipeline.stages.common import lock_stage, sender_name
 
 
 def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.DEPOSIT:
-            return
+        dossier = lock_stage(session, dossier_id, Stage.DEPOSIT)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         attestation = find_document(session, dossier.id, "attestation")
         if attestation is not None:
             deposit_document(session, ctx, dossier, attestation)

@@ -21,7 +21,7 @@ from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Attachment, Dossier, new_id
 from pipeline.references import NATIONAL_PATTERN, new_reference
-from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+from pipeline.stages.common import demarche_of, follow_url, lock_stage, sender_name
 
 #: A fresh reference collides once in about a trillion; a few tries are plenty.
 REFERENCE_TRIES = 5
@@ -133,9 +133,9 @@ def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarc
 def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
     """Mail the citizen the reference (once), then hand the dossier to validation."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.INTAKE:
-            return
+        dossier = lock_stage(session, dossier_id, Stage.INTAKE)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         subject, body = mail_templates.acknowledgement(dossier, demarche_of(dossier),
                                                        follow_url(ctx, dossier))
         # The proof of filing goes with the acknowledgement (drawn once: a retry finds it).

@@ -10,7 +10,7 @@ from pipeline.context import PipelineContext
 from pipeline.lifecycle import Stage
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Dossier, User
-from pipeline.stages.common import agent_url, attachment_infos, demarche_of, lock_dossier
+from pipeline.stages.common import agent_url, attachment_infos, demarche_of, lock_stage
 
 KEEN_AGENTS = (select(User.email, User.id)
                .where(User.commune_id == bindparam("commune_id"), User.active,
@@ -33,9 +33,9 @@ def agent_recipients(session: Session, ctx: PipelineContext,
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
     """Queue the notification to the service mailbox and to each agent who asked for it."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.NOTIFICATION:
-            return
+        dossier = lock_stage(session, dossier_id, Stage.NOTIFICATION)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         subject, body = mail_templates.agent_notification(
             dossier, demarche_of(dossier), agent_url(ctx, dossier),
             attachment_infos(session, dossier.id))

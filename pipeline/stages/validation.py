@@ -15,7 +15,7 @@ from pipeline.stages.common import (
     attachment_infos,
     demarche_of,
     follow_url,
-    lock_dossier,
+    lock_stage,
     sender_name,
 )
 
@@ -23,9 +23,9 @@ from pipeline.stages.common import (
 def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
     """Check the dossier; complete → transmitted, otherwise → incomplete with reasons."""
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        if dossier.stage != Stage.VALIDATION:
-            return  # already done by an earlier run
+        dossier = lock_stage(session, dossier_id, Stage.VALIDATION)
+        if dossier is None:
+            return  # done by an earlier run, or parked
         demarche = demarche_of(dossier)
         rules = ValidationContext(
             # Ages and deadlines are judged on the day of filing, not on the day this runs

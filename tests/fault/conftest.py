@@ -29,8 +29,9 @@ class Installation:
     log_dir: Path
     processes: list[AppProcess] = field(default_factory=list)
 
-    def start(self, command: str) -> AppProcess:
-        process = AppProcess(command, self.env, self.log_dir)
+    def start(self, command: str, program: tuple[str, ...] | None = None) -> AppProcess:
+        process = (AppProcess(command, self.env, self.log_dir, program) if program
+                   else AppProcess(command, self.env, self.log_dir))
         self.processes.append(process)
         return process
 

@@ -32,7 +32,13 @@ from pipeline.communes import create_commune
 from pipeline.context import PipelineContext, TemporaryMailError
 from pipeline.demarches import RCO
 from pipeline.dossier_documents import find_document, trusted_communes
-from pipeline.failed_work import list_failed, record_failure, replay
+from pipeline.failed_work import (
+    MAX_FAILED_RUNS,
+    list_failed,
+    note_failed_run,
+    record_failure,
+    replay,
+)
 from pipeline.flow import ROUTES
 from pipeline.lifecycle import Action, IllegalTransition
 from pipeline.mail_outbox import GIVE_UP_AFTER, send_mail
@@ -770,6 +776,41 @@ def test_failed_stage_is_not_resent_and_replay_brings_it_to_transmitted(
         row = session.get(FailedWork, failed_id)
         assert row is not None and row.replayed_at == clock.instant
     wait_until(all_mails_sent(ctx, receipt.dossier_id, 2), "both mails sent", calls=calls)
+
+
+def test_stage_failing_run_after_run_is_parked_once_and_no_longer_runs(
+    make_runtime: Callable[..., Runtime], calls: Calls
+) -> None:
+    runtime = make_runtime()
+    ctx = runtime.ctx
+    commune_id = add_commune(ctx)
+    receipt = submit_dossier(ctx, commune_id, rco_submission())
+    acknowledge_submission(receipt.dossier_id, ctx)
+    dossier_id = receipt.dossier_id
+    # Failed runs count together whatever carried them (retries, re-sends, replays).
+    for _ in range(MAX_FAILED_RUNS - 1):
+        assert not note_failed_run(ctx, stage="validation", dossier_id=dossier_id, reason="x")
+    assert list_failed(ctx) == []
+    assert note_failed_run(ctx, stage="validation", dossier_id=dossier_id,
+                           reason="TimeLimitExceeded")
+    (parked,) = list_failed(ctx)
+    assert parked.dossier_id == dossier_id and "TimeLimitExceeded" in parked.reason
+    assert f"a échoué {MAX_FAILED_RUNS} fois" in parked.reason
+    # A message still in flight finds the stage parked: it does nothing, and the broker's own
+    # verdict on it adds no second line for the operators.
+    validate_dossier(dossier_id, ctx)
+    assert view(ctx, dossier_id).stage == "validation"
+    assert record_failure(ctx, queue="validation", actor="validation", args=[dossier_id],
+                          message_id="late-1", reason="late", attempts=9) is None
+    assert [f.id for f in list_failed(ctx)] == [parked.id]
+    # A count for another stage than the dossier's is ignored.
+    assert not note_failed_run(ctx, stage="closure", dossier_id=dossier_id, reason="x")
+
+    start(runtime)
+    assert replay(ctx, parked.id)
+    wait_until(status_is(ctx, dossier_id, "transmitted"), "transmitted", calls=calls)
+    with ctx.db.transaction() as session:
+        assert session.get(Dossier, dossier_id).stage_failures == 0
 
 
 # ---------------------------------------------------------------------------------------------

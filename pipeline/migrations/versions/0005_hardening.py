@@ -1,4 +1,4 @@
-"""hardening: session versions, stage re-send count
+"""hardening: session versions, failed runs of a stage
 
 Revision ID: 0005
 Revises: 0004
@@ -24,13 +24,13 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("session_version", sa.Integer(), nullable=False,
                                           server_default="0"))
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("stage_resends", sa.Integer(), nullable=False,
+        batch_op.add_column(sa.Column("stage_failures", sa.Integer(), nullable=False,
                                       server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
-        batch_op.drop_column("stage_resends")
+        batch_op.drop_column("stage_failures")
     for table in ACCOUNT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("session_version")
