@@ -67,12 +67,25 @@ def test_app_services_share_one_image_and_environment() -> None:
 def test_app_services_reach_the_stack_services() -> None:
     environment = compose()["services"]["web"]["environment"]
     hosts = {name: urlsplit(interpolated(environment[f"TELEDOSSIER_{name}"])).hostname
-             for name in ("DATABASE_URL", "BROKER_URL", "SMTP_URL")}
-    assert hosts == {"DATABASE_URL": "postgres", "BROKER_URL": "rabbitmq",
-                     "SMTP_URL": "mailpit"}
+             for name in ("DATABASE_URL", "BROKER_URL")}
+    assert hosts == {"DATABASE_URL": "postgres", "BROKER_URL": "rabbitmq"}
     settings = Settings.from_env({k: interpolated(v) for k, v in environment.items()})
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert not settings.embedded_broker
+
+
+def test_outgoing_mail_takes_the_relay_of_the_env_file() -> None:
+    services = compose()["services"]
+    assert "TELEDOSSIER_SMTP_URL" not in services["web"]["environment"]
+    assert services["mailpit"]["profiles"] == ["essai"]
+    assert all("mailpit" not in services[name].get("depends_on", {}) for name in APP_SERVICES)
+
+
+def test_published_ports_answer_on_this_host_unless_told_otherwise() -> None:
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            address = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(port)).split(":")[0]
+            assert address == "127.0.0.1", (name, port)
 
 
 def test_app_services_start_after_the_migration() -> None:
