@@ -6,7 +6,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> F
     app.url_map.strict_slashes = False
     _register_blueprints(app)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
@@ -143,6 +145,17 @@ def _message(error: HTTPException, code: int) -> str:
     if code == 413 and request.max_content_length:
         message += f" (maximum {request.max_content_length} octets)"
     return message
+
+
+#: Seconds a client is told to wait when the database is out of reach or busy.
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_busy(error: OperationalError) -> Response:
+    """The database is unreachable or locked for too long: 503 and when to come back, not 500."""
+    log.warning("base de données indisponible sur %s %s : %s", request.method, request.path,
+                error.orig)
+    return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
 
 def _unexpected_error(error: Exception) -> Response:

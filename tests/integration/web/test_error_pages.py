@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import sqlite3
 from collections.abc import Callable
 
+import pytest
+
+import pipeline.db
 from teledossier.bootstrap import Runtime
 from web_minimal import create_app
 
@@ -26,3 +30,27 @@ def test_people_get_french_error_pages_and_programs_json(
     assert "Formulaire expiré" in html.unescape(no_token.get_data(as_text=True))
     assert api_missing.status_code == 404 and api_missing.is_json
 
+
+
+def test_a_locked_database_answers_503_with_retry_after_not_500(
+        runtime_factory: Callable[..., Runtime], sqlite_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = runtime_factory(sqlite_url)
+    client = create_app(runtime).test_client()
+    # What SQLite answers once its busy timeout has passed with another writer holding the lock.
+    monkeypatch.setattr(pipeline.db, "SQLITE_BUSY_TIMEOUT_MS", 1)
+    runtime.ctx.db.dispose()
+    holder = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
+    holder.execute("PRAGMA busy_timeout=1")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        api = client.post("/api/v1/dossiers", json={},
+                          headers={"Authorization": "Bearer td_inconnu"})
+        ready = client.get("/readyz")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert api.status_code == 503 and api.is_json
+    assert api.headers["Retry-After"] == "5"
+    assert api.get_json()["error"] == "service indisponible"
+    assert ready.status_code == 503
