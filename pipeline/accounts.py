@@ -1,16 +1,26 @@
-"""User accounts: create them, and hash passwords with scrypt (memory-hard, in the stdlib)."""
+"""User accounts: create them, disable them, set their password by a mailed link, end their
+sessions; passwords hashed with scrypt (memory-hard, in the stdlib).
+
+A session works while the account's ``session_version`` is the one it was opened under: raising
+it ends every session of the account at once, a copied cookie's included.
+"""
 
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import hmac
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from pipeline.agent_mails import PURPOSE as RESET_PURPOSE
 from pipeline.communes import EMAIL, find_commune
 from pipeline.context import PipelineContext
+from pipeline.email_links import peek_link, use_link
+from pipeline.login_throttle import clear_failures
 from pipeline.model import User
 from pipeline.replies.tokens import revoke_user_tokens
 
@@ -21,6 +31,14 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 
 class AccountError(ValueError):
     """The account cannot be created as asked; the message says why, in French."""
+
+
+class Reset(enum.Enum):
+    """What became of a password chosen through a mailed link."""
+
+    DONE = "done"
+    LINK_INVALID = "link_invalid"
+    DISABLED = "disabled"
 
 
 def hash_password(password: str) -> str:
@@ -67,14 +85,54 @@ def create_user(ctx: PipelineContext, *, email: str, role: str, commune_insee: s
 
 
 def set_active(ctx: PipelineContext, email: str, *, active: bool) -> None:
-    """Disable or re-enable an account; disabling revokes its reply addresses at once."""
-    email = email.strip().lower()
+    """Disable or re-enable an account; disabling ends its sessions and revokes its reply
+    addresses at once."""
     with ctx.db.transaction() as session:
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            raise AccountError(f"aucun compte pour {email}")
+        user = _by_email(session, email)
         user.active = active
         if not active:
+            # Ended, not only refused while disabled: re-enabling must not revive them.
+            _end_sessions(user)
             # Workers may still notify the account for up to a minute (their cache of who
             # asked for notifications): a reply to such a mail is refused like any other.
             revoke_user_tokens(session, user.id, ctx.clock.now())
+
+
+def end_sessions(ctx: PipelineContext, email: str) -> None:
+    """End every session of the account (logout, or its admin's « Fermer ses sessions »)."""
+    with ctx.db.transaction() as session:
+        _end_sessions(_by_email(session, email))
+
+
+def reset_password(ctx: PipelineContext, token: str, password: str) -> Reset:
+    """Set the password of the mailed link's account and use the link up; the sessions opened
+    before end (whoever had the old password, or a copied cookie, is out)."""
+    # Hashing is slow on purpose: done before the transaction, not while holding it.
+    password_hash = hash_password(password)
+    with ctx.db.transaction() as session:
+        now = ctx.clock.now()
+        if peek_link(session, token, RESET_PURPOSE, "user", now) is None:
+            return Reset.LINK_INVALID
+        link = use_link(session, token, RESET_PURPOSE, "user", now)
+        if link is None:
+            return Reset.LINK_INVALID  # used meanwhile, by a second click
+        user = session.get(User, link.account_id)
+        if user is None or not user.active:
+            return Reset.DISABLED
+        user.password_hash = password_hash
+        _end_sessions(user)
+        clear_failures(session, user.email)
+    return Reset.DONE
+
+
+def _by_email(session: Session, email: str) -> User:
+    email = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise AccountError(f"aucun compte pour {email}")
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    # Raised by the database, not from a value read earlier: two ends at once both count.
+    user.session_version = User.session_version + 1  # type: ignore[assignment]

@@ -1,8 +1,10 @@
-"""Citizens' accounts: sign-up, address verification, login, password reset, usual data.
+"""Citizens' accounts: sign-up, address verification, login, password reset, logout, usual data.
 
 Nothing here tells whether an address has an account: sign-up and "mot de passe perdu" answer
 the same either way, and only the address's owner learns more, by mail. Passwords are hashed
 outside any transaction (scrypt takes a while, and SQLite transactions hold the write lock).
+A session works while the account's ``session_version`` is the one it was opened under (see
+``pipeline.accounts``): logging out and a password reset raise it.
 """
 
 from __future__ import annotations
@@ -85,11 +87,6 @@ def password_errors(password: str, confirmation: str, field: str = "mot_de_passe
     if confirmation != password:
         errors.append(FieldError(confirmation_field, MISMATCH))
     return errors
-
-
-def credential_stamp(account: CitizenAccount) -> str:
-    """Changes with the password: a session opened before a password change no longer works."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
 
 
 def sign_up(ctx: PipelineContext, email_text: str, password: str, confirmation: str) -> str:
@@ -224,10 +221,19 @@ def reset_password(ctx: PipelineContext, token: str, password: str, confirmation
         if account is None or not account.active:
             return False
         account.password_hash = password_hash
+        _end_sessions(account)  # whoever had the old password, or a copied cookie, is out
         if account.verified_at is None:
             account.verified_at = now
         clear_failures(session, account.email)
     return True
+
+
+def end_sessions(ctx: PipelineContext, account_id: int) -> None:
+    """End every session of the account (logging out ends them all, a copied cookie's too)."""
+    with ctx.db.transaction() as session:
+        account = session.get(CitizenAccount, account_id)
+        if account is not None:
+            _end_sessions(account)
 
 
 def save_profile(ctx: PipelineContext, account_id: int, profile: dict[str, str]) -> None:
@@ -238,6 +244,11 @@ def save_profile(ctx: PipelineContext, account_id: int, profile: dict[str, str])
         account = session.get(CitizenAccount, account_id)
         if account is not None:
             account.profile = kept
+
+
+def _end_sessions(account: CitizenAccount) -> None:
+    # Raised by the database, not from a value read earlier: two ends at once both count.
+    account.session_version = CitizenAccount.session_version + 1  # type: ignore[assignment]
 
 
 def _by_email(session: Session, email: str) -> CitizenAccount | None:

@@ -76,6 +76,8 @@ class Settings:
     #: Reverse proxies in front of the web server whose X-Forwarded-For and X-Forwarded-Proto
     #: are believed (0: none, the client is whoever connects).
     proxy_hops: int = 0
+    #: A session ends this long after its login, however active (besides 8 hours idle).
+    session_max_hours: int = 12
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -166,6 +168,7 @@ class Settings:
             rabbitmq_api_url=rabbitmq_api_url.rstrip("/"),
             metrics_allow=_networks("METRICS_ALLOW", get("METRICS_ALLOW")),
             proxy_hops=_int(get, "PROXY_HOPS", 0, 0, 5),
+            session_max_hours=_int(get, "SESSION_MAX_HOURS", 12, 1, 24 * 30),
         )
 
     @property

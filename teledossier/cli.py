@@ -101,12 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--commune", help="code INSEE (admin et agent)")
     ucreate.add_argument("--email", required=True)
     udisable = user.add_parser("disable", help=(
-        "désactiver un compte (ses adresses de réponse aux notifications cessent d'agir)"))
+        "désactiver un compte (ses sessions se ferment, ses adresses de réponse aux "
+        "notifications cessent d'agir)"))
     udisable.set_defaults(run=cmd_user_disable)
     udisable.add_argument("--email", required=True)
     uenable = user.add_parser("enable", help="réactiver un compte désactivé")
     uenable.set_defaults(run=cmd_user_enable)
     uenable.add_argument("--email", required=True)
+    uend = user.add_parser("end-sessions", help=(
+        "fermer toutes les sessions ouvertes d'un compte (il devra se reconnecter)"))
+    uend.set_defaults(run=cmd_user_end_sessions)
+    uend.add_argument("--email", required=True)
 
     status = command("status", cmd_status, "état du pipeline : dossiers, files, échecs")
     status.add_argument("--json", action="store_true")
@@ -403,8 +408,8 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
 
     with _context(settings) as ctx:
         set_active(ctx, args.email, active=False)
-    print(f"Compte {args.email.strip().lower()} désactivé ; ses adresses de réponse ne "
-          "permettent plus d'agir.")
+    print(f"Compte {args.email.strip().lower()} désactivé ; ses sessions sont fermées et ses "
+          "adresses de réponse ne permettent plus d'agir.")
     return 0
 
 
@@ -414,6 +419,15 @@ def cmd_user_enable(settings: Settings, args: argparse.Namespace) -> int:
     with _context(settings) as ctx:
         set_active(ctx, args.email, active=True)
     print(f"Compte {args.email.strip().lower()} réactivé.")
+    return 0
+
+
+def cmd_user_end_sessions(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.accounts import end_sessions
+
+    with _context(settings) as ctx:
+        end_sessions(ctx, args.email)
+    print(f"Sessions du compte {args.email.strip().lower()} fermées : il devra se reconnecter.")
     return 0
 
 

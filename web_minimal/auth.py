@@ -1,23 +1,31 @@
 """Who is logged in, and the guards of the pages: agents, admins and operators; citizens.
 
 The session holds ``user_id`` (a User: agent, admin, operator) or ``citizen_id`` (a
-CitizenAccount), never both; logging in clears the session first (no fixation). The account is
-read again on every request, so disabling it takes effect at once.
+CitizenAccount), never both, with the account's session version at login and the login's
+instant; logging in clears the session first (no fixation). The account is read again on every
+request (one query, which brings the version along), and the session works only while the
+account is active, its version unchanged and the login younger than ``session_max_hours``:
+logging out, a password reset, disabling the account or its admin's « Fermer ses sessions »
+raise the version in the core, which ends every session of the account, copied cookies too.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 
+from pipeline import accounts, citizen_accounts
 from pipeline.context import PipelineContext
 from pipeline.model import CitizenAccount, User
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Session keys: whose session it is, the account's session version then, when it was opened.
+USER, CITIZEN, VERSION, SINCE = "user_id", "citizen_id", "session_version", "logged_in_at"
 
 
 def _ctx() -> PipelineContext:
@@ -27,49 +35,85 @@ def _ctx() -> PipelineContext:
 
 
 def login_user(user: User) -> None:
-    session.clear()
-    session.permanent = True
-    session["user_id"] = user.id
+    _open(USER, user.id, user.session_version)
 
 
 def login_citizen(account: CitizenAccount) -> None:
+    _open(CITIZEN, account.id, account.session_version)
+
+
+def _open(key: str, account_id: int, version: int) -> None:
     session.clear()
     session.permanent = True
-    session["citizen_id"] = account.id
+    session[key] = account_id
+    session[VERSION] = version
+    session[SINCE] = int(_ctx().clock.now().timestamp())
+    g.pop("current_user", None)
+    g.pop("current_citizen", None)
 
 
 def logout() -> None:
+    """End every session of the logged-in account (a copied cookie is no better), then this one.
+
+    A session version cannot tell this browser's session from another's: logging out anywhere
+    logs out everywhere, as after a password reset.
+    """
+    user, citizen = current_user(), current_citizen()
+    if user is not None:
+        accounts.end_sessions(_ctx(), user.email)
+    elif citizen is not None:
+        citizen_accounts.end_sessions(_ctx(), citizen.id)
+    forget_session()
+
+
+def forget_session() -> None:
+    """Drop this browser's session only (its account's other sessions go on)."""
     session.clear()
+    g.current_user = g.current_citizen = None
 
 
 def current_user() -> User | None:
-    """The logged-in agent, admin or operator (active), else None."""
+    """The logged-in agent, admin or operator (active, session still open), else None."""
     if "current_user" not in g:
         user = None
-        user_id = session.get("user_id")
+        user_id = session.get(USER)
         if user_id is not None:
             with _ctx().db.transaction() as db:
                 user = db.get(User, user_id)
                 if user is not None and user.commune_id is not None:
                     user.commune  # noqa: B018 - loaded for the templates
-            if user is None or not user.active:
+            if user is None or not _still_open(user.active, user.session_version):
                 user = None
         g.current_user = user
     return g.current_user
 
 
 def current_citizen() -> CitizenAccount | None:
-    """The logged-in citizen (active), else None."""
+    """The logged-in citizen (active, session still open), else None."""
     if "current_citizen" not in g:
         account = None
-        citizen_id = session.get("citizen_id")
+        citizen_id = session.get(CITIZEN)
         if citizen_id is not None:
             with _ctx().db.transaction() as db:
                 account = db.get(CitizenAccount, citizen_id)
-            if account is None or not account.active:
+            if account is None or not _still_open(account.active, account.session_version):
                 account = None
         g.current_citizen = account
     return g.current_citizen
+
+
+def _still_open(active: bool, version: int) -> bool:
+    """Whether the session's account may go on; a closed session's cookie is dropped."""
+    since = session.get(SINCE)
+    age = None if not isinstance(since, int) else (
+        _ctx().clock.now() - datetime.fromtimestamp(since, UTC))
+    limit = timedelta(hours=_ctx().settings.session_max_hours)
+    if active and session.get(VERSION) == version and age is not None and age <= limit:
+        return True
+    # Dropped before any page is drawn (the guards and context processors ask first), so the
+    # login form that follows gets a fresh CSRF token.
+    session.clear()
+    return False
 
 
 def safe_next(target: str | None, default: str) -> str:

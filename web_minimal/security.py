@@ -22,7 +22,11 @@ HEADERS = {
 
 
 def init_app(app: Flask, *, https: bool) -> None:
-    """Cookies HttpOnly and SameSite=Lax, Secure behind HTTPS; sessions end after 8 hours."""
+    """Cookies HttpOnly and SameSite=Lax, Secure behind HTTPS; sessions end after 8 idle hours.
+
+    The cookie is signed again at each request, so this limit slides; ``auth`` also ends a
+    session ``session_max_hours`` after its login, however active.
+    """
     app.config.update(
         SESSION_COOKIE_NAME="teledossier",
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,4 +1,4 @@
-"""The ``teledossier`` command: communes, tokens, and the processes that refuse to start."""
+"""The ``teledossier`` command: communes, tokens, accounts, processes that refuse to start."""
 
 from __future__ import annotations
 
@@ -206,3 +206,37 @@ def test_commune_list_shows_every_commune_and_its_settings(cli: Cli) -> None:
 def test_commune_list_on_an_empty_installation(database_url: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     assert "Aucune commune" in Cli(capsys).ok("commune", "list")
+
+
+# --- Accounts ---------------------------------------------------------------------------------
+
+
+def test_user_end_sessions_logs_the_account_out_of_every_browser(cli: Cli,
+                                                                 runtime: Runtime) -> None:
+    created = cli.ok("user", "create", "--role", "agent", "--commune", INSEE,
+                     "--email", "agent@nice.example")
+    password = re.search(r"Mot de passe : (\S+)", created)
+    assert password is not None
+    app = create_app(runtime, {"TESTING": True})
+    browsers = [app.test_client(), app.test_client()]
+    for browser in browsers:
+        form = browser.get("/gestion/connexion").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        assert browser.post("/gestion/connexion", data={
+            "csrf_token": token[1], "email": "agent@nice.example",
+            "password": password[1]}).status_code == 303
+        assert browser.get("/gestion").status_code == 200
+
+    out = cli.ok("user", "end-sessions", "--email", "Agent@Nice.example")
+
+    assert "Sessions du compte agent@nice.example fermées" in out
+    for browser in browsers:
+        assert browser.get("/gestion").status_code == 302
+
+
+def test_user_end_sessions_of_an_unknown_account_is_an_error(cli: Cli) -> None:
+    code, _, err = cli("user", "end-sessions", "--email", "personne@nice.example")
+
+    assert code == 1
+    assert "aucun compte pour personne@nice.example" in err

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from pipeline.accounts import hash_password, verify_password
-from pipeline.agent_mails import recently_sent, send_password_reset, validity_text
-from pipeline.email_links import peek_link, use_link
+from pipeline.accounts import Reset, hash_password, reset_password, verify_password
+from pipeline.agent_mails import PURPOSE, recently_sent, send_password_reset, validity_text
+from pipeline.email_links import peek_link
 from pipeline.login_throttle import clear_failures, login_blocked, record_failure
 from pipeline.model import User
 from web_minimal.agents.blueprint import bp, ctx
@@ -15,7 +15,6 @@ from web_minimal.auth import client_address, login_user, logout, safe_next
 
 BLOCKED = "Trop de tentatives : réessayez dans 15 minutes."
 WRONG = "Identifiant ou mot de passe incorrect."
-PURPOSE = "reset_password"
 #: Shortest password accepted: long passphrases beat clever rules.
 MIN_PASSWORD = 12
 #: Compared against when the account does not exist, so that both answers take as long.
@@ -72,6 +71,7 @@ def _login_refused(email: str, suivant: str, message: str, status: int) -> tuple
 
 @bp.post("/deconnexion")
 def logout_post() -> Response:
+    """Log out, everywhere: the account's other sessions (a copied cookie too) end as well."""
     logout()
     flash("Vous êtes déconnecté.")
     return redirect(url_for("agents.login"), code=303)
@@ -103,35 +103,33 @@ def password_lost_post() -> str:
 @bp.get("/nouveau-mot-de-passe/<token>")
 def new_password(token: str) -> str:
     """The form of a mailed link; showing it changes nothing (mail scanners follow links)."""
-    with ctx().db.transaction() as session:
-        if peek_link(session, token, PURPOSE, "user", ctx().clock.now()) is None:
-            abort(410, description=_expired())
+    _check_link(token)
     return render_template("agents/new_password.html", token=token, errors={})
 
 
 @bp.post("/nouveau-mot-de-passe/<token>")
 def new_password_post(token: str) -> Response | tuple[str, int]:
-    """Set the password and consume the link, in one transaction."""
+    """Set the password and consume the link; the account's sessions end (see the core)."""
     password = request.form.get("password", "")
     errors = _password_errors(password, request.form.get("confirmation", ""))
-    # Hashing is slow on purpose: done before the transaction, not while holding it.
-    hashed = None if errors else hash_password(password)
-    with ctx().db.transaction() as session:
-        now = ctx().clock.now()
-        if peek_link(session, token, PURPOSE, "user", now) is None:
-            abort(410, description=_expired())
-        link = None if errors else use_link(session, token, PURPOSE, "user", now)
-        user = session.get(User, link.account_id) if link else None
-        if user is not None and user.active and hashed is not None:
-            user.password_hash = hashed
-            clear_failures(session, user.email)
     if errors:
+        _check_link(token)  # the link stays usable: the person tries again
         return render_template("agents/new_password.html", token=token, errors=errors), 422
-    if user is None or not user.active:
+    outcome = reset_password(ctx(), token, password)
+    if outcome is Reset.LINK_INVALID:
+        abort(410, description=_expired())
+    if outcome is Reset.DISABLED:
         abort(410, description="Ce compte est désactivé : adressez-vous à l'administrateur de "
                                "votre commune.")
     flash("Votre mot de passe est enregistré : connectez-vous avec lui.")
     return redirect(url_for("agents.login"), code=303)
+
+
+def _check_link(token: str) -> None:
+    """410 unless the link still works (changes nothing: mail scanners follow links)."""
+    with ctx().db.transaction() as session:
+        if peek_link(session, token, PURPOSE, "user", ctx().clock.now()) is None:
+            abort(410, description=_expired())
 
 
 def _password_errors(password: str, confirmation: str) -> dict[str, str]:

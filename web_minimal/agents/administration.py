@@ -1,4 +1,5 @@
-"""The commune administrator's page: agents' accounts, who is notified, the API tokens.
+"""The commune administrator's page: agents' accounts (and their sessions), who is notified,
+the API tokens.
 
 Its section « Signature des attestations » is drawn here too; its forms are ``signing``'s.
 """
@@ -9,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.accounts import AccountError, create_user, set_active
+from pipeline.accounts import AccountError, create_user, end_sessions, set_active
 from pipeline.agent_mails import send_password_reset, send_welcome, validity_text
 from pipeline.commune_signing import signing_status
 from pipeline.model import Commune, User
@@ -85,6 +86,20 @@ def enable_account(user_id: int) -> Response:
         user = _account(session, user_id)
     set_active(ctx(), user.email, active=True)
     flash(f"Le compte {user.email} est réactivé.")
+    return redirect(url_for("agents.admin"), code=303)
+
+
+@bp.post("/administration/comptes/<int:user_id>/sessions")
+@roles_required("admin")
+def end_account_sessions(user_id: int) -> Response | str:
+    """« Fermer ses sessions » (after a confirmation): wherever the account is logged in, it is
+    logged out (a lost laptop, a cookie someone copied)."""
+    with ctx().db.transaction() as session:
+        user = _account(session, user_id)
+    if request.form.get("confirme") != "oui":
+        return render_template("agents/confirm_admin.html", what="sessions", user=user)
+    end_sessions(ctx(), user.email)
+    flash(f"Les sessions de {user.email} sont fermées : il lui faudra se reconnecter.")
     return redirect(url_for("agents.admin"), code=303)
 
 

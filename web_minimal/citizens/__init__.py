@@ -11,11 +11,6 @@ from web_minimal.citizens import common
 bp = Blueprint("citizens", __name__)
 
 
-@bp.before_request
-def _forget_stale_session() -> None:
-    common.end_stale_session()
-
-
 @bp.after_request
 def _private(response: Response) -> Response:
     # Personal pages and documents: never kept by a shared computer's browser or a proxy.

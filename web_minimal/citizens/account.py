@@ -7,9 +7,16 @@ from werkzeug.wrappers import Response
 
 from pipeline import citizen_accounts as accounts
 from pipeline.citizen_accounts import MIN_PASSWORD_LENGTH, InvalidForm
-from web_minimal.auth import citizen_required, client_address, logout, safe_next
+from web_minimal.auth import (
+    citizen_required,
+    client_address,
+    forget_session,
+    login_citizen,
+    logout,
+    safe_next,
+)
 from web_minimal.citizens import bp
-from web_minimal.citizens.common import citizen, ctx, log_in, me
+from web_minimal.citizens.common import citizen, ctx, me
 
 Page = str | tuple[str, int] | Response
 THROTTLED = ("Trop de tentatives infructueuses : par sécurité, la connexion est suspendue "
@@ -64,7 +71,7 @@ def confirm_address(token: str) -> Page:
         error = THROTTLED if done.throttled else "Mot de passe incorrect."
         return render_template("citizens/confirm_address.html", token=token, error=error,
                                needs_password=True), 400
-    log_in(done.account)
+    login_citizen(done.account)
     flash("Votre adresse électronique est confirmée : votre espace confidentiel est activé.")
     return redirect(url_for("citizens.space"), code=303)
 
@@ -95,13 +102,13 @@ def login() -> Page:
         error = THROTTLED if outcome.throttled else WRONG_LOGIN
         return render_template("citizens/login.html", email=email, error=error,
                                suivant=target), 400 if not outcome.throttled else 429
-    log_in(outcome.account)
+    login_citizen(outcome.account)
     return redirect(target, code=303)
 
 
 @bp.post("/deconnexion")
 def logout_view() -> Response:
-    """Log out (POST only: a link followed by a prefetcher must not log anyone out)."""
+    """Log out, everywhere (POST only: a link followed by a prefetcher must not log anyone out)."""
     logout()
     flash("Vous êtes déconnecté(e).")
     return redirect(url_for("citizens.home"), code=303)
@@ -140,6 +147,8 @@ def reset_password(token: str) -> Page:
                                min_length=MIN_PASSWORD_LENGTH), 400
     if not done:
         return render_template("citizens/link_invalid.html", what="mot_de_passe"), 404
-    logout()  # whoever was logged in here, the next login takes the new password
+    # The account's sessions ended with the reset; whoever was logged in here (maybe someone
+    # else) logs in again too.
+    forget_session()
     flash("Votre mot de passe a été changé : connectez-vous avec le nouveau.")
     return redirect(url_for("citizens.login"), code=303)

@@ -7,21 +7,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app, g, render_template, session
+from flask import current_app, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from pipeline.citizen_accounts import credential_stamp
 from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
 from pipeline.model import CitizenAccount, Dossier
 from pipeline.references import normalize_reference
-from web_minimal.auth import citizen_required, current_citizen, login_citizen, logout
+from web_minimal.auth import citizen_required, current_citizen
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: The session key holding the password's stamp at login.
-STAMP = "citizen_stamp"
 
 
 def day(value: datetime | None) -> str:
@@ -42,19 +39,6 @@ def me() -> CitizenAccount:
     account = current_citizen()
     assert account is not None
     return account
-
-
-def log_in(account: CitizenAccount) -> None:
-    login_citizen(account)
-    session[STAMP] = credential_stamp(account)
-
-
-def end_stale_session() -> None:
-    """A session opened before the password changed ends: a reset shuts out whoever had it."""
-    account = current_citizen()
-    if account is not None and session.get(STAMP) != credential_stamp(account):
-        logout()
-        g.current_citizen = None
 
 
 def verified_required(view: F) -> F:

@@ -190,6 +190,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "agents.create_account": ("admin", "POST"),
     "agents.disable_account": ("admin", "POST"),
     "agents.enable_account": ("admin", "POST"),
+    "agents.end_account_sessions": ("admin", "POST"),
     "agents.send_link": ("admin", "POST"),
     "agents.notifications": ("admin", "POST"),
     "agents.revoke": ("admin", "POST"),
@@ -251,6 +252,7 @@ ATTACKS: dict[str, dict[str, Any]] = {
     "agents.change_state": {"action": "recu", "commentaire": "Pris en main par un intrus"},
     "agents.create_account": {"email": "intrus@nice.example"},
     "agents.disable_account": {"confirme": "oui"},
+    "agents.end_account_sessions": {"confirme": "oui"},
     "agents.notifications": {"notifier": []},
     "agents.revoke": {"confirme": "oui"},
     "agents.signing_mayor": {"maire": "Monsieur Intrus"},
@@ -286,6 +288,7 @@ PROBES: dict[str, tuple[dict[str, Any], int]] = {
     "agents.deposit_post": ({}, 422),
     "agents.create_account": ({"email": ""}, 422),
     "agents.disable_account": ({}, 200),  # asks for a confirmation first
+    "agents.end_account_sessions": ({}, 200),  # asks for a confirmation first
     "agents.revoke": ({}, 200),  # asks for a confirmation first
     "agents.signing_mayor": ({"maire": ""}, 422),
     "agents.signing_stamp": ({}, 422),
@@ -844,7 +847,7 @@ def test_admin_cannot_reach_another_communes_accounts_or_tokens(world: World) ->
             ApiToken.label == "Portail de Marseille")).one()
     before = snapshot(world)
     for user_id in (agent_b, operator):
-        for action in ("desactiver", "reactiver", "lien"):
+        for action in ("desactiver", "reactiver", "sessions", "lien"):
             response = client.post(f"/gestion/administration/comptes/{user_id}/{action}",
                                    data={"csrf_token": world.csrf["adminA"], "confirme": "oui"})
             assert response.status_code == 404, (user_id, action, response.status_code)
