@@ -1,9 +1,11 @@
 """The gateway's own SMTP server: takes replies and bounces for the mail domain, queues them.
 
-Recipients are checked at RCPT time (reply and bounce addresses of the mail domain, and
-postmaster; 550 for anything else). At DATA time a reply whose sender does not own its token is
-refused with 550 (it is still logged, and the token's owner is told); everything else is stored
-and queued, and the client gets its 250 as soon as the row is committed.
+Recipients are checked at RCPT time (reply addresses whose token exists, bounce addresses of
+the mail domain, and postmaster; 550 for anything else, as a mail server refuses an unknown
+mailbox, so no one fills the log with mail to made-up addresses). At DATA time a reply whose
+sender does not own its token is refused with 550 (it is still logged, and the token's owner is
+told); everything else is stored and queued, and the client gets its 250 as soon as the row is
+committed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pipeline.context import PipelineContext
 from pipeline.replies.addresses import is_gateway_address, token_from_address
 from pipeline.replies.receive import receive_mail
-from pipeline.replies.reply import read_reply
+from pipeline.replies.reply import Reply, read_reply
 from pipeline.replies.tokens import find_reply_token
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,27 @@ class GatewayHandler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        if not is_gateway_address(address, self.ctx.settings.mail_domain):
+        domain = self.ctx.settings.mail_domain
+        if not is_gateway_address(address, domain):
             return "550 5.1.1 Adresse inconnue de la passerelle"
+        token = token_from_address(address, domain)
+        if token is not None:
+            loop = asyncio.get_running_loop()
+            try:
+                known = await loop.run_in_executor(None, self.token_exists, token)
+            except Exception:
+                log.exception("adresse de réponse non vérifiée (%s)", address)
+                return "451 4.3.0 Erreur temporaire, réessayez plus tard"
+            if not known:
+                return "550 5.1.1 Adresse de réponse inconnue"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    def token_exists(self, token: str) -> bool:
+        """Whether a reply address was ever issued (revoked and expired ones included: their
+        replies are logged and their owner is told why they do nothing)."""
+        with self.ctx.db.transaction() as session:
+            return find_reply_token(session, token) is not None
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
@@ -54,8 +73,11 @@ class GatewayHandler:
     def accept(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
         """Store the message; the SMTP answer says whether it will be acted upon."""
         envelope_to = rcpt_tos[0] if rcpt_tos else ""
+        reply = read_reply(raw, mail_domain=self.ctx.settings.mail_domain)
+        if reply.unreadable:
+            return f"554 5.6.0 Message refusé : {reply.unreadable}"
         # The null sender is a report or an auto-reply: logged and ignored, never refused.
-        refusal = self.wrong_sender(raw, rcpt_tos) if mail_from else None
+        refusal = self.wrong_sender(reply, rcpt_tos) if mail_from else None
         received = receive_mail(self.ctx, raw, source="smtp", envelope_from=mail_from,
                                 envelope_to=envelope_to)
         if refusal:
@@ -63,13 +85,12 @@ class GatewayHandler:
         state = "déjà reçu" if received.duplicate else "reçu"
         return f"250 2.0.0 Message {state} ({received.inbound_id})"
 
-    def wrong_sender(self, raw: bytes, rcpt_tos: list[str]) -> str | None:
+    def wrong_sender(self, reply: Reply, rcpt_tos: list[str]) -> str | None:
         """Why the sender may not use the reply address it wrote to; None when it may."""
         domain = self.ctx.settings.mail_domain
         tokens = [t for t in (token_from_address(a, domain) for a in rcpt_tos) if t]
         if not tokens:
             return None
-        reply = read_reply(raw, mail_domain=domain)
         if reply.automatic:
             return None  # logged and ignored, never refused: a refusal would bounce back
         with self.ctx.db.transaction() as session:

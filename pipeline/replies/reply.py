@@ -30,6 +30,9 @@ _log = logging.getLogger(__name__)
 ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
 _ADDRESS = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+#: Multipart containers a message may hold; beyond, it is not parsed at all.
+MAX_MULTIPARTS = 50
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Reply:
     comment: str
     attachments: tuple[ReplyAttachment, ...]
     authentication_results: tuple[str, ...]
+    #: Why the message could not be read at all (None when it could): it does nothing.
+    unreadable: str | None = None
 
     def dmarc_passed(self, authserv_id: str) -> bool:
         """Whether our own receiving server found DMARC passing.
@@ -106,6 +111,11 @@ class Reply:
 def read_reply(raw: bytes, *, mail_domain: str) -> Reply:
     """Everything the gateway needs from one inbound message; never raises on bad input."""
     digest = hashlib.sha256(raw).hexdigest()
+    if len(_MULTIPART.findall(raw)) > MAX_MULTIPARTS:
+        # Python's parser recurses once per nested part and slows down with each: refused
+        # before parsing. Mail clients nest a handful (mixed > related > alternative).
+        return _unreadable(digest, f"message trop imbriqué (plus de {MAX_MULTIPARTS} "
+                                   "parties multiples)")
     # The modern policy decodes RFC 2231/2047 file names; the legacy one parses anything, so it
     # takes over when a malformed header or part makes the first attempt fail.
     for parsing_policy in (policy.default, policy.compat32):
@@ -114,9 +124,13 @@ def read_reply(raw: bytes, *, mail_domain: str) -> Reply:
             return _read(message, digest, mail_domain)
         except Exception:  # any parser or decoder error: try the next way
             _log.warning("message %s illisible avec %s", digest, parsing_policy, exc_info=True)
+    return _unreadable(digest, "message illisible (en-têtes ou structure MIME invalides)")
+
+
+def _unreadable(digest: str, reason: str) -> Reply:
     return Reply(token=None, references=(), bounce_mail_id=None, sender="", message_id=None,
                  digest=digest, subject="", automatic=None, text="", command=None, argument="",
-                 comment="", attachments=(), authentication_results=())
+                 comment="", attachments=(), authentication_results=(), unreadable=reason)
 
 
 def _read(message: Message, digest: str, mail_domain: str) -> Reply:

@@ -65,6 +65,8 @@ def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Repl
                  or reply.bounce_mail_id)
     if bounce_of:
         return _bounce(session, ctx, bounce_of, row.raw)
+    if reply.unreadable:
+        return Verdict("rejected", reply.unreadable)
     if reply.automatic:
         return Verdict("ignored", f"message automatique ({reply.automatic}) : pas de réponse")
     if row.source == "smtp" and not row.envelope_from:

@@ -106,12 +106,13 @@ class Instance:
         finally:
             engine.dispose()
 
-    def inbound_outcomes(self) -> list[str]:
+    def inbound_statuses(self) -> list[str]:
+        """What became of each received message, oldest first (``queued`` until handled)."""
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as connection:
-                return list(connection.scalars(select(InboundMail.outcome)
-                                               .order_by(InboundMail.id)))
+                return list(connection.scalars(select(InboundMail.status)
+                                               .order_by(InboundMail.received_at)))
         finally:
             engine.dispose()
 

@@ -13,7 +13,7 @@ import pytest
 from pipeline.replies.automatic import automatic_reason
 from pipeline.replies.commands import read_command
 from pipeline.replies.quotes import html_to_text, trim_reply
-from pipeline.replies.reply import Reply, read_reply
+from pipeline.replies.reply import MAX_MULTIPARTS, Reply, read_reply
 
 DOMAIN = "mairie.example"
 CORPUS = Path(__file__).parent / "mail_corpus"
@@ -511,3 +511,19 @@ def test_a_report_forwarded_by_a_person_is_not_automatic() -> None:
     [attachment] = reply.attachments
     assert (attachment.filename, attachment.media_type) == ("piece-jointe-1.eml", "message/rfc822")
     assert attachment.content.startswith(b"From: MAILER-DAEMON@mx.example")
+
+
+def test_message_nested_past_the_limit_is_unreadable_and_does_nothing() -> None:
+    def nested(depth: int) -> bytes:
+        body = "accepter\r\n"
+        for level in range(depth):
+            body = (f'Content-Type: multipart/mixed; boundary="b{level}"\r\n\r\n'
+                    f"--b{level}\r\n{body}\r\n--b{level}--\r\n")
+        return ("From: agent@demoville.test\r\nTo: reponse+abc@demoville.test\r\n"
+                "Subject: Re\r\nMIME-Version: 1.0\r\n" + body).encode()
+
+    fine = read_reply(nested(5), mail_domain="demoville.test")
+    assert fine.unreadable is None and fine.command == "accepter"
+    refused = read_reply(nested(MAX_MULTIPARTS + 1), mail_domain="demoville.test")
+    assert refused.unreadable and "trop imbriqué" in refused.unreadable
+    assert (refused.command, refused.sender, refused.token) == (None, "", None)
