@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.context import PipelineContext
+from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
 from pipeline.lifecycle import ACTION_LABELS, AGENT_ACTIONS, Action, IllegalTransition
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Dossier, HistoryEntry
@@ -54,6 +55,9 @@ def apply_action(session: Session, ctx: PipelineContext, dossier: Dossier, actio
     """Apply an action to a locked dossier in the caller's transaction, with the mail it causes."""
     if action not in AGENT_ACTIONS:
         raise IllegalTransition(f"action réservée au traitement automatique : {action}")
+    if free_text_error(comment, "comment"):
+        # The web and the API say so beside the field first; a reply by mail hears it here.
+        raise IllegalTransition(f"le commentaire dépasse {FREE_TEXT_MAX_LENGTH} caractères")
     if action is Action.REFUSER and not comment.strip():
         # Validation may have prepared the motive: one action applies it.
         comment = (dossier.report or {}).get("refusal_motive") or ""

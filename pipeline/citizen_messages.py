@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from pipeline.context import PipelineContext
+from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Dossier, HistoryEntry
 from pipeline.replies import templates
@@ -18,7 +19,7 @@ from pipeline.stages.notification import agent_recipients
 #: The name the agents' mails come from (the national service's team).
 TEAM_NAME = "Suivi des démarches en ligne"
 #: A message longer than this is surely not typed: refused rather than stored.
-MAX_MESSAGE_CHARS = 5000
+MAX_MESSAGE_CHARS = FREE_TEXT_MAX_LENGTH
 
 
 class MessageRefused(ValueError):
@@ -49,7 +50,7 @@ def send_citizen_message(ctx: PipelineContext, dossier_id: str, text: str) -> Hi
     text = text.strip()
     if not text:
         raise MessageRefused("Écrivez votre message avant de l'envoyer.")
-    if len(text) > MAX_MESSAGE_CHARS:
+    if free_text_error(text, "message"):
         raise MessageRefused(f"Votre message dépasse {MAX_MESSAGE_CHARS} caractères : "
                              "raccourcissez-le.")
     with ctx.db.transaction() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
+from pipeline.demarches.limits import free_text_error
 from pipeline.lifecycle import Action
 from pipeline.model import Attachment, Dossier, HistoryEntry
 from pipeline.stages.common import lock_dossier
@@ -20,8 +21,9 @@ def complete_dossier(ctx: PipelineContext, dossier_id: str,
                      comment: str = "") -> HistoryEntry:
     """Add the documents and send the dossier back to validation, in one transaction.
 
-    InvalidDossier names the refused files; IllegalTransition when the dossier no longer waits
-    for the citizen (an agent closed it meanwhile, or it was completed already).
+    InvalidDossier names the refused files and a ``comment`` over the free-text limit;
+    IllegalTransition when the dossier no longer waits for the citizen (an agent closed it
+    meanwhile, or it was completed already).
     """
     if not attachments and not comment.strip():
         raise InvalidDossier([FieldError("attachments", "Ajoutez au moins une pièce ou une "
@@ -31,6 +33,8 @@ def complete_dossier(ctx: PipelineContext, dossier_id: str,
     kinds = DEMARCHES[demarche].attachment_kinds if demarche in DEMARCHES else frozenset()
     # Checked before the transaction: reading a large PDF must not hold the database's lock.
     errors: list[FieldError] = []
+    if too_long := free_text_error(comment, "comment"):
+        errors.append(too_long)
     checked: list[tuple[IncomingAttachment, str]] = []
     for index, attachment in enumerate(attachments):
         media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,

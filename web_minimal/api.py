@@ -18,7 +18,7 @@ from pipeline.actions import DossierNotFound, act_on_dossier
 from pipeline.attachments import IncomingAttachment, check_attachment
 from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
-from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
+from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier, limits
 from pipeline.demarches.xml_input import parse_dossier_xml
 from pipeline.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
 from pipeline.model import Dossier, Mail
@@ -203,7 +203,10 @@ def _json_body() -> Any:
     except json.JSONDecodeError as error:
         message = f"JSON illisible (ligne {error.lineno}, colonne {error.colno})"
         raise ApiError(400, INVALID_REQUEST, [FieldError("body", message)]) from error
-    except (ValueError, RecursionError) as error:  # absurdly deep nesting, bad numbers
+    except RecursionError as error:  # hundreds of levels: more than the parser goes down
+        message = f"JSON trop imbriqué ({limits.MAX_DEPTH} niveaux au plus dans « data »)"
+        raise ApiError(400, INVALID_REQUEST, [FieldError("body", message)]) from error
+    except ValueError as error:  # numbers of thousands of digits
         raise ApiError(400, INVALID_REQUEST, [FieldError("body", "JSON illisible")]) from error
 
 
@@ -357,6 +360,8 @@ def _read_action() -> tuple[Action, str]:
         errors.append(FieldError("comment", "le commentaire doit être un texte"))
         comment = None
     comment = comment or ""
+    if too_long := limits.free_text_error(comment, "comment"):
+        errors.append(too_long)
     # A missing motive is the core's to judge: ``refuser`` may use the motive validation
     # prepared. The core's refusal becomes a 400 on ``comment`` (see ``act``).
     if errors:

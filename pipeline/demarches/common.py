@@ -8,6 +8,7 @@ from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any
 
+from pipeline.demarches import limits
 from pipeline.demarches.base import (
     AttachmentInfo,
     FieldError,
@@ -94,6 +95,8 @@ FILIATION = {
 }
 
 WEDNESDAY = 2  # date.weekday()
+#: No one alive was born before: an earlier year is a typing slip (0001, 19, 209...).
+EARLIEST_BIRTH = date(1900, 1, 1)
 DATE_PATTERN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: INSEE commune code: 5 digits, or 2A/2B (Corsica) and 3 digits.
 INSEE_PATTERN = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
@@ -125,6 +128,10 @@ BAD_SEX = "Le sexe doit valoir 1 (masculin) ou 2 (féminin)."
 BAD_CIVILITY = "La civilité doit valoir M ou MME."
 BAD_DATE = "La date doit être une date réelle au format jj/mm/aaaa."
 FUTURE_BIRTH = "La date de naissance ne peut pas être dans le futur."
+OLD_BIRTH = (
+    f"La date de naissance ne peut pas être antérieure au {EARLIEST_BIRTH.strftime('%d/%m/%Y')}"
+    " : vérifiez l'année, sur 4 chiffres."
+)
 BAD_POSTCODE = "Le code postal doit compter 5 chiffres."
 BAD_INSEE = "Le code INSEE de la commune doit compter 5 caractères (chiffres, ou 2A/2B en Corse)."
 BAD_EMAIL = "L'adresse électronique indiquée n'est pas valide."
@@ -158,7 +165,7 @@ def canonical(value: Any, spec: Any, path: str, errors: list[FieldError]) -> Any
     if is_absent(value):
         return None
     if spec == ANY:
-        return _clean_any(value)
+        return _clean_any(value, path, errors)
     if spec == TEXT:
         return _clean_text(value, path, errors)
     if isinstance(value, list):
@@ -186,9 +193,9 @@ def _clean_text(value: Any, path: str, errors: list[FieldError]) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return str(value)
+        return _bounded(str(value), path, errors)
     if isinstance(value, str):
-        return value.strip()
+        return _bounded(value.strip(), path, errors)
     if isinstance(value, list):
         errors.append(FieldError(path, ONCE_ONLY))
     else:
@@ -196,17 +203,38 @@ def _clean_text(value: Any, path: str, errors: list[FieldError]) -> str | None:
     return None
 
 
-def _clean_any(value: Any) -> Any:
+def _clean_any(value: Any, path: str, errors: list[FieldError]) -> Any:
+    # Recursive: normalize_layout has bounded the nesting first (limits.shape_errors).
     if isinstance(value, dict):
-        out = {str(k): _clean_any(v) for k, v in value.items() if not is_absent(v)}
+        out = {}
+        for key, item in value.items():
+            if not is_absent(item):
+                out[str(key)] = _clean_any(item, f"{path}.{key}" if path else str(key), errors)
         out = {k: v for k, v in out.items() if v is not None}
         return out or None
     if isinstance(value, list):
-        items = [_clean_any(v) for v in value if not is_absent(v)]
+        items = [_clean_any(v, path, errors) for v in value if not is_absent(v)]
         return [v for v in items if v is not None] or None
     if isinstance(value, str):
-        return None if is_absent(value) else value.strip()
+        return None if is_absent(value) else _bounded(value.strip(), path, errors,
+                                                      limits.FREE_PART_MAX_LENGTH)
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A number carried as given is still text on every document.
+        error = limits.length_error(str(value), path, limits.FREE_PART_MAX_LENGTH)
+        if error:
+            errors.append(error)
+            return None
     return value
+
+
+def _bounded(text: str, path: str, errors: list[FieldError], limit: int | None = None
+             ) -> str | None:
+    """Return ``text``, or None with an error when it is longer than its field allows."""
+    error = limits.length_error(text, path, limit)
+    if error:
+        errors.append(error)
+        return None
+    return text
 
 
 def text(data: dict[str, Any], *path: str) -> str | None:
@@ -237,10 +265,15 @@ def normalize_layout(
     if not isinstance(data, dict):
         message = "Les données du dossier doivent former un objet (rubriques nommées)."
         return {}, [FieldError("dossier", message)]
-    errors: list[FieldError] = []
+    errors = limits.shape_errors(data)
+    if errors:
+        return {}, errors  # too deep or too big to be read further
     out = canonical(data, layout, "", errors) or {}
     if isinstance(out.get("Personne"), dict):
         normalize_person(out["Personne"], "Personne", errors, today)
+    for key in ("FiliationPere", "FiliationMere"):
+        if isinstance(out.get(key), dict):
+            check_parent_birth_date(out[key], key, errors, today)
     check_email(section(out, "Personne"), "Personne", errors)
     return out, errors
 
@@ -286,10 +319,28 @@ def _normalize_birth_date(
     field = f"{path}.DateNaissance"
     if born is None:
         errors.append(FieldError(field, BAD_DATE))
-    elif born > today:
-        errors.append(FieldError(field, FUTURE_BIRTH))
+    elif problem := implausible_birth(born, today):
+        errors.append(FieldError(field, problem))
     else:
         personne["DateNaissance"] = format_date(born)
+
+
+def check_parent_birth_date(
+    parent: dict[str, Any], path: str, errors: list[FieldError], today: date
+) -> None:
+    """Record a parent's birth date out of range; one that is no date is carried as given."""
+    born = parse_date(parent.get("DateNaissance"))
+    if born is not None and (problem := implausible_birth(born, today)):
+        errors.append(FieldError(f"{path}.DateNaissance", problem))
+
+
+def implausible_birth(born: date, today: date) -> str | None:
+    """Return why ``born`` cannot be a birth date (before 1900, after today), or None."""
+    if born > today:
+        return FUTURE_BIRTH
+    if born < EARLIEST_BIRTH:
+        return OLD_BIRTH
+    return None
 
 
 def normalize_address(address: dict[str, Any], path: str, errors: list[FieldError]) -> None:
@@ -383,7 +434,8 @@ def parse_date(value: str | None) -> date | None:
 
 
 def format_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    """Return dd/mm/yyyy, the year on 4 digits even before 1000 (strftime drops them)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def anniversary(birth: date, years: int) -> date:

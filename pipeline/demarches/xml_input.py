@@ -3,6 +3,11 @@
 The parser resolves no entity, loads no DTD and touches no network, and any DOCTYPE or ENTITY
 declaration is refused outright: a dossier never needs one, and refusing them closes the door on
 entity expansion (billion laughs) and external entities (XXE) whatever the parser version does.
+
+The national layout has no namespace (documents/xsd/): an element in one, default or prefixed,
+is refused rather than read by its local name, as the XSD would refuse it. A declaration
+nothing uses (``xmlns:xsi`` for ``xsi:noNamespaceSchemaLocation``) changes no element and is
+accepted. Inside ``Convention``, which is not read, anything goes.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ DECLARATION_REFUSED = (
     "Le fichier XML contient une déclaration DOCTYPE ou ENTITY, refusée par sécurité : "
     "envoyez le dossier sans DTD ni entités."
 )
+#: Longest element name repeated in a message (names are checked for length by normalize).
+NAME_SHOWN = 60
 
 
 def parse_dossier_xml(content: bytes, max_bytes: int = 2_000_000) -> tuple[str, dict[str, Any]]:
@@ -50,9 +57,10 @@ def parse_dossier_xml(content: bytes, max_bytes: int = 2_000_000) -> tuple[str, 
     name = etree.QName(root).localname
     if name not in KNOWN_ROOTS:
         _refuse(
-            f"L'élément racine « {name} » ne correspond à aucune démarche connue "
+            f"L'élément racine « {_shown(name)} » ne correspond à aucune démarche connue "
             f"({', '.join(KNOWN_ROOTS)})."
         )
+    _check_no_namespace(root)
     data = _element_value(root, ignored=IGNORED)
     return name, data if isinstance(data, dict) else {}
 
@@ -84,12 +92,30 @@ def _parse(content: bytes) -> etree._Element:
             f"Le fichier n'est pas un document XML bien formé{line} : vérifiez qu'il est complet "
             "et correctement encodé."
         )
+        if "Excessive depth" in str(error.msg):
+            # libxml2 stops at 256 levels; a dossier needs 4.
+            message = f"Le fichier XML est trop imbriqué{line} : un dossier compte peu de niveaux."
         raise InvalidDossier([FieldError(FIELD, message)]) from error
     # In case an encoding slipped past the scan (EBCDIC...), check what was parsed too.
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         _refuse(DECLARATION_REFUSED)
     return root
+
+
+def _check_no_namespace(root: etree._Element) -> None:
+    """Refuse the root, or an element it holds, in a namespace (Convention is not read)."""
+    read = [child for child in root
+            if isinstance(child.tag, str) and etree.QName(child).localname not in IGNORED]
+    for element in [root, *(one for child in read for one in child.iter())]:
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions are dropped by the parser anyway
+        qname = etree.QName(element)
+        if qname.namespace is not None:
+            _refuse(
+                f"L'élément « {_shown(qname.localname)} » a un espace de noms (« xmlns ») : le "
+                "format national n'en a pas. Envoyez le dossier sans espace de noms."
+            )
 
 
 def _element_value(element: etree._Element, ignored: frozenset[str] = frozenset()) -> Any:
@@ -101,8 +127,10 @@ def _element_value(element: etree._Element, ignored: frozenset[str] = frozenset(
     out: dict[str, Any] = {}
     for child in children:
         name = etree.QName(child).localname
+        if name in ignored:
+            continue
         value = _element_value(child)
-        if name in ignored or value is None:
+        if value is None:
             continue
         if name in REPEATED:
             out.setdefault(name, []).append(value)
@@ -113,6 +141,10 @@ def _element_value(element: etree._Element, ignored: frozenset[str] = frozenset(
         else:
             out[name] = value
     return out or None
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= NAME_SHOWN else f"{name[:NAME_SHOWN]}…"
 
 
 def _size(count: int) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from pipeline.accounts import create_user
 from pipeline.actions import act_on_dossier
 from pipeline.clock import FixedClock
+from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH
 from pipeline.failed_work import list_failed, replay
-from pipeline.lifecycle import Action
+from pipeline.lifecycle import Action, IllegalTransition
 from pipeline.mail_outbox import send_mail
 from pipeline.stages.intake import acknowledge_submission, submit_dossier
 from pipeline.stages.validation import validate_dossier
@@ -116,3 +119,19 @@ def test_agents_who_asked_get_the_notification_too(sqlite_runtime: Runtime) -> N
     notified = sorted(m.recipient for m in mails_of(ctx, receipt.dossier_id)
                       if m.purpose == "agent_notification")
     assert notified == sorted([AGENTS, "keen@demoville.test"])
+
+
+def test_an_agent_comment_over_the_limit_is_refused_whatever_the_channel(
+        sqlite_runtime: Runtime) -> None:  # noqa: F811
+    # The web and the API refuse it beside the field first; a reply by mail meets this refusal
+    # and its sender is told why.
+    ctx = sqlite_runtime.ctx
+    commune_id = add_commune(ctx)
+    receipt = to_transmitted(ctx, commune_id)
+    motive = "x" * (FREE_TEXT_MAX_LENGTH + 1)
+
+    with pytest.raises(IllegalTransition, match="commentaire dépasse"):
+        act_on_dossier(ctx, commune_id, receipt.reference, Action.COMPLETER, actor=AGENTS,
+                       channel="email", comment=motive)
+
+    assert view(ctx, receipt.dossier_id).status == "transmitted"

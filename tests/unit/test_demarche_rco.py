@@ -12,8 +12,10 @@ from pipeline.demarches import DEMARCHES, RCO, AttachmentInfo, InvalidDossier, V
 from pipeline.demarches.common import (
     BAD_POSTCODE,
     FUTURE_BIRTH,
+    OLD_BIRTH,
     age_on,
     anniversary,
+    format_date,
     last_day_of_month_after,
     parse_date,
 )
@@ -222,6 +224,36 @@ def test_birth_date_in_the_future_is_refused() -> None:
 
 def test_birth_date_today_is_accepted() -> None:
     assert RCO.normalize(dossier(DateNaissance="10/03/2026"), today=TODAY)
+
+
+@pytest.mark.parametrize("born", ["01/01/0001", "1/1/0999", "31/12/1899"])
+def test_birth_date_before_1900_is_refused_not_stored_shortened(born: str) -> None:
+    # 01/01/0001 used to be stored as 01/01/1, then reported to the citizen as missing.
+    assert errors_of(dossier(DateNaissance=born))["Personne.DateNaissance"] == OLD_BIRTH
+
+
+def test_birth_date_on_1_january_1900_is_accepted() -> None:
+    data = RCO.normalize(dossier(DateNaissance="1/1/1900"), today=TODAY)
+    assert data["Personne"]["DateNaissance"] == "01/01/1900"
+
+
+@pytest.mark.parametrize(("born", "message"), [("01/01/0001", OLD_BIRTH),
+                                               ("11/03/2026", FUTURE_BIRTH)])
+def test_parent_birth_date_out_of_range_is_refused(born: str, message: str) -> None:
+    data = dossier()
+    data["FiliationMere"] = {"NomFamille": "DURAND", "DateNaissance": born}
+    assert errors_of(data) == {"FiliationMere.DateNaissance": message}
+
+
+def test_parent_birth_date_that_is_no_date_is_carried_as_given() -> None:
+    data = dossier()
+    data["FiliationPere"] = {"NomFamille": "MARTIN", "DateNaissance": "vers 1970"}
+    assert RCO.normalize(data, today=TODAY)["FiliationPere"]["DateNaissance"] == "vers 1970"
+
+
+def test_dates_keep_four_digit_years() -> None:
+    assert format_date(date(1, 1, 1)) == "01/01/0001"
+    assert format_date(date(2010, 1, 15)) == "15/01/2010"
 
 
 @pytest.mark.parametrize("sex", ["0", "3", "M", "F"])

@@ -172,10 +172,41 @@ def test_comments_and_processing_instructions_are_skipped() -> None:
     assert parse_dossier_xml(content)[1] == {"Personne": {"NomFamille": "MARTIN"}}
 
 
-def test_namespaced_root_is_read_by_its_local_name() -> None:
+@pytest.mark.parametrize("content", [
+    b'<RecensementCitoyen xmlns="urn:x"><Personne><Sexe>2</Sexe></Personne>'
+    b"</RecensementCitoyen>",
+    b'<rc:RecensementCitoyen xmlns:rc="urn:x"><Personne><Sexe>2</Sexe></Personne>'
+    b"</rc:RecensementCitoyen>",
+    b'<RecensementCitoyen><Personne xmlns="urn:x"><Sexe>2</Sexe></Personne>'
+    b"</RecensementCitoyen>",
+    b'<RecensementCitoyen xmlns:p="urn:x"><Personne><p:Sexe>2</p:Sexe></Personne>'
+    b"</RecensementCitoyen>",
+], ids=["default-on-root", "prefixed-root", "default-below", "prefixed-below"])
+def test_element_in_a_namespace_is_refused(content: bytes) -> None:
+    with pytest.raises(InvalidDossier) as refused:
+        parse_dossier_xml(content)
+
+    (error,) = refused.value.errors
+    assert error.field == "dossier"
+    assert "espace de noms" in error.message and "format national n'en a pas" in error.message
+
+
+def test_xml_nested_deeper_than_the_parser_goes_is_refused_saying_so() -> None:
+    content = b"<RecensementCitoyen>" + b"<x>" * 300 + b"</x>" * 300 + b"</RecensementCitoyen>"
+
+    with pytest.raises(InvalidDossier) as refused:
+        parse_dossier_xml(content)
+
+    assert "trop imbriqué" in refused.value.errors[0].message
+
+
+def test_unused_namespace_declaration_and_convention_content_are_accepted() -> None:
+    # What schema-aware tools write: a declaration for xsi:noNamespaceSchemaLocation only.
     content = (
-        b'<RecensementCitoyen xmlns="urn:x"><Personne><Sexe>2</Sexe></Personne>'
-        b"</RecensementCitoyen>"
+        b'<RecensementCitoyen xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        b'xsi:noNamespaceSchemaLocation="recensement-citoyen.xsd">'
+        b'<Convention><c:Accord xmlns:c="urn:convention">1</c:Accord></Convention>'
+        b"<Personne><Sexe>2</Sexe></Personne></RecensementCitoyen>"
     )
     assert parse_dossier_xml(content) == ("RecensementCitoyen", {"Personne": {"Sexe": "2"}})
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from pipeline import mail_templates
 from pipeline.actions import DossierNotFound, act_on_dossier
 from pipeline.confidential_space import deposit_file, space_url
+from pipeline.demarches.limits import free_text_error
 from pipeline.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Dossier, new_id
@@ -50,6 +51,8 @@ def change_state(reference: str) -> Response | tuple[str, int] | str:
     """Apply « Nouvel état du dossier » with « Nouveau commentaire »; closing asks first."""
     chosen = request.form.get("action", "")
     comment = request.form.get("commentaire", "").strip()
+    if too_long := free_text_error(comment, "commentaire"):
+        return _refused(reference, chosen, comment, ("commentaire", too_long.message, 422))
     if chosen == "message":
         return _send_message(reference, comment)
     if chosen not in CHOICE_LABELS:

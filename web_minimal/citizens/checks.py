@@ -34,9 +34,9 @@ class Problems:
         else:
             self.by_field.setdefault(name, message)  # the first problem is the one to fix
 
-    def add_errors(self, errors: list[FieldError], known: set[str]) -> None:
+    def add_errors(self, errors: list[FieldError], form: FilingForm) -> None:
         for error in errors:
-            self.add(error.field if error.field in known else None, error.message)
+            self.add(form.field_of(error.field), error.message)
 
     def __bool__(self) -> bool:
         return bool(self.by_field or self.others)
@@ -76,7 +76,7 @@ def check_filing(form: FilingForm, values: dict[str, str], *, email: str,
     try:
         data = form.demarche.normalize(data, today=today)
     except InvalidDossier as invalid:
-        problems.add_errors(invalid.errors, {one.name for one in form.fields})
+        problems.add_errors(invalid.errors, form)
     chosen: list[AttachmentInfo] = []
     for piece in form.pieces:
         picked = values.get(piece.pick_field, "")

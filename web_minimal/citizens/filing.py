@@ -190,5 +190,5 @@ def _field_of(form: FilingForm, attachments: list[Any], name: str) -> str | None
         index = as_int(name[len("attachments["):-1])
         if 0 <= index < len(attachments):
             return f"piece-{attachments[index].kind}"
-    return name if form.field(name) is not None else None
+    return form.field_of(name)
 

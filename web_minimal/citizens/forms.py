@@ -14,9 +14,13 @@ from pipeline.demarches import ILE, RCO, Demarche, Election
 from pipeline.demarches.common import ATTACHMENT_LABELS, format_date
 from pipeline.demarches.ile import ATTACHMENT_LABELS as ILE_ATTACHMENT_LABELS
 from pipeline.demarches.ile import LATE_REASONS
+from pipeline.demarches.limits import max_length
 
 #: The phone number's field: it becomes a ``MethodeContact`` of ``CanalCode`` ``TEL``.
 PHONE = "Personne.Telephone"
+#: Where the démarche's errors land when the data's path is not a field's name: the e-mail
+#: address is the account's, so a contact the démarche refuses is the phone number.
+FIELD_OF_PATH = {"Personne.MethodeContact.URI": PHONE}
 #: Birthplaces are ``LieuNaissance`` entries; the form asks for the town.
 BIRTHPLACES = ("Personne", "FiliationPere", "FiliationMere")
 NATIONALITIES = (
@@ -63,6 +67,12 @@ class Field:
         """The value as the citizen chose it (a choice's label)."""
         return dict(self.choices).get(value, value) if self.choices else value
 
+    @property
+    def max_length(self) -> int:
+        """The longest value the démarche takes here: the browser stops the typing there."""
+        path = next((p for p, name in FIELD_OF_PATH.items() if name == self.name), self.name)
+        return max_length(path)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -105,6 +115,11 @@ class FilingForm:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def field_of(self, path: str) -> str | None:
+        """The name of the field where an error on the data's ``path`` is shown, if any."""
+        name = FIELD_OF_PATH.get(path, path)
+        return name if self.field(name) is not None else None
 
 
 def _yes_no(label: str) -> tuple[tuple[str, str], ...]:

@@ -105,7 +105,7 @@ def usual_data() -> Page:
     try:
         RCO.normalize(build_data(USUAL, values, me().email), today=paris_today(ctx().clock))
     except InvalidDossier as invalid:
-        problems.add_errors(invalid.errors, {one.name for one in USUAL.fields})
+        problems.add_errors(invalid.errors, USUAL)
     if problems:
         labels = {one.name: (one.id, one.label) for one in USUAL.fields}
         return render_template("citizens/usual_data.html", form=USUAL, values=values,

@@ -14,6 +14,7 @@ from pipeline.citizen_messages import MessageRefused, send_citizen_message
 from pipeline.clock import PARIS
 from pipeline.completion import complete_dossier
 from pipeline.demarches import AttachmentInfo, InvalidDossier
+from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH
 from pipeline.dossier_documents import find_document
 from pipeline.lifecycle import ACTION_LABELS, STATUS_LABELS, Action, IllegalTransition, Status
 from pipeline.model import CitizenAccount, CitizenDocument, Dossier, HistoryEntry
@@ -27,6 +28,8 @@ Page = str | tuple[str, int] | Response
 #: Agents' actions whose comment the citizen reads as the commune's word.
 COMMUNE_ACTIONS = frozenset({Action.RECU, Action.ACCEPTER, Action.REFUSER, Action.COMPLETER,
                              Action.CLORE, Action.MESSAGE})
+#: The compléments' free text for the mairie (the core's ``comment``).
+PRECISIONS = "precisions"
 
 
 @bp.get("/suivi")
@@ -72,7 +75,7 @@ def complete(reference: str) -> Page:
         return _not_waiting(dossier)
     form = _form_of(dossier)
     problems = Problems()
-    comment = request.form.get("precisions", "").strip()
+    comment = request.form.get(PRECISIONS, "").strip()
     chosen: dict[str, str] = {}
     for piece in form.pieces:
         storage = request.files.get(piece.file_field)
@@ -102,8 +105,11 @@ def complete(reference: str) -> Page:
         except InvalidDossier as invalid:
             for error in invalid.errors:
                 index = as_int(error.field.removeprefix("attachments[").rstrip("]"))
-                problems.add(f"piece-{attachments[index].kind}"
-                             if 0 <= index < len(attachments) else None, error.message)
+                if error.field == "comment":
+                    problems.add(PRECISIONS, error.message)
+                else:
+                    problems.add(f"piece-{attachments[index].kind}"
+                                 if 0 <= index < len(attachments) else None, error.message)
         except IllegalTransition:
             return _not_waiting(dossier)  # an agent acted meanwhile
     if problems:
@@ -208,7 +214,8 @@ def _dossier_page(reference: str, *, message: str = "", message_error: str = "",
         pieces=pieces, needed=needed, documents=documents, problems=problems or Problems(),
         chosen=chosen or {}, precisions=precisions, message=message,
         message_error=message_error, closed=dossier.closed_at is not None,
-        max_mo=ctx().settings.max_attachment_bytes / (1024 * 1024))
+        max_mo=ctx().settings.max_attachment_bytes / (1024 * 1024),
+        max_texte=FREE_TEXT_MAX_LENGTH)
 
 
 def _deposited(db: Session, account: CitizenAccount, dossier: Dossier) -> list[CitizenDocument]:

@@ -28,9 +28,12 @@ def bare_rco() -> DossierFacts:
 
 @pytest.fixture
 def long_rco() -> DossierFacts:
-    data = rco_data(NomFamille=LONG_NAME, PrenomUsuel=LONG_FIRST, Prenom="Żaneta Łucja Őrs",
-                    AdresseDomicile={"NomVoie": "chemin " + "très long " * 30,
-                                     "CodePostal": "99999", "Localite": "Démoville"})
+    # Longer than intake takes now (pipeline/demarches/limits.py), as a dossier stored before
+    # the limits may be: the documents still draw every letter.
+    data = rco_data(Prenom="Żaneta Łucja Őrs",
+                    AdresseDomicile={"CodePostal": "99999", "Localite": "Démoville"})
+    data["Personne"].update(NomFamille=LONG_NAME, PrenomUsuel=LONG_FIRST)
+    data["Personne"]["AdresseDomicile"]["NomVoie"] = "chemin " + "très long " * 30
     return facts(data, reference="TD-LONGLONG1",
                  commune="Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson")
 

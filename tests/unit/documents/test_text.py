@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from documents import DossierFacts
+from documents.layout import Sheet
 from documents.text import blank, date_and_time, long_date, printable, size_label
 from documents.wrap import wrap
 
@@ -51,3 +54,42 @@ def test_long_words_break_after_a_hyphen_and_never_overflow() -> None:
     assert "".join(lines) == name
     assert all(stringWidth(line, "Helvetica-Bold", 9.5) <= 120 for line in lines)
     assert all(line.endswith("-") for line in lines[:3])
+
+
+def fastest(run: Callable[[], object], tries: int = 3) -> float:
+    """The best of a few timings: other work on the machine only ever slows a run down."""
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def draw_field(value: str) -> bytes:
+    sheet = Sheet(title="Notice", author="Démoville", subject="RCO", footer="TD-LONGLONG1")
+    sheet.field("Nom de famille (de naissance)", value)
+    return sheet.finish()
+
+
+@pytest.mark.parametrize("unit", ["X", "DE-LA-TOUR ", "é"], ids=["one-word", "words", "accents"])
+def test_drawing_a_field_grows_linearly_with_its_length(unit: str) -> None:
+    # Intake refuses such lengths now; a dossier stored before must still not jam the pipeline.
+    # Ten times the text must cost about ten times as much, not a hundred (quadratic wrapping).
+    long = (unit * (200_000 // len(unit) + 1))[:200_000]
+    short = long[:20_000]
+
+    ratio = fastest(lambda: draw_field(long)) / fastest(lambda: draw_field(short))
+
+    assert ratio < 30, f"200 000 characters took {ratio:.0f} times as long as 20 000"
+
+
+def test_a_single_long_word_is_cut_into_full_lines_keeping_every_letter() -> None:
+    word = "X" * 200_000
+
+    lines = wrap(word, "Helvetica-Bold", 9.5, 120)
+
+    assert "".join(lines) == word
+    assert all(stringWidth(line, "Helvetica-Bold", 9.5) <= 120 for line in lines)
+    # Every line but the last is full: one more letter would not fit.
+    assert all(stringWidth(line + "X", "Helvetica-Bold", 9.5) > 120 for line in lines[:-1])
