@@ -34,12 +34,18 @@ ERROR_MESSAGES = {
 }
 
 
+#: Fields and files of one form or multipart request: the longest form (filing an ILE) has about
+#: sixty, a filing through the API one XML part and its attachments.
+MAX_FORM_PARTS = 200
+
+
 def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> Flask:
     """Build the web application for one runtime (one process may build several in tests)."""
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=runtime.secret_key,
         MAX_CONTENT_LENGTH=runtime.ctx.settings.max_request_bytes,
+        MAX_FORM_PARTS=MAX_FORM_PARTS,
     )
     if test_config:
         app.config.update(test_config)
@@ -143,7 +149,11 @@ def _http_error(error: HTTPException) -> Response:
 def _message(error: HTTPException, code: int) -> str:
     message = ERROR_MESSAGES.get(code, error.name.lower())
     if code == 413 and request.max_content_length:
-        message += f" (maximum {request.max_content_length} octets)"
+        if (request.content_length or 0) <= request.max_content_length:
+            # Small enough: refused for its number of parts (Werkzeug answers 413 for both).
+            message += f" : plus de {MAX_FORM_PARTS} parties"
+        else:
+            message += f" (maximum {request.max_content_length} octets)"
     return message
 
 

@@ -25,6 +25,7 @@ from pipeline.citizen_messages import relay_to_agents
 from pipeline.clock import PARIS
 from pipeline.confidential_space import deposit_file, space_url
 from pipeline.context import PipelineContext
+from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
 from pipeline.lifecycle import ACTION_LABELS, Action, IllegalTransition
 from pipeline.mail_outbox import queue_mail
 from pipeline.model import Commune, Dossier, InboundMail, ReplyToken, User
@@ -87,6 +88,13 @@ def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Repl
     if problem:
         _reject_once_a_day(session, ctx, reply.sender, problem, dossier)
         return Verdict("rejected", problem, dossier.id)
+    if free_text_error(reply.text, "message"):
+        # Trimmed of the quoted original: this is what the person wrote, and it would reach
+        # the other side whole. Said to the verified sender, once for this reply.
+        reason = (f"la réponse dépasse {FREE_TEXT_MAX_LENGTH} caractères "
+                  f"({len(reply.text)} reçus) : raccourcissez-la")
+        _reject(session, ctx, row, reply.sender, dossier, reason)
+        return Verdict("rejected", reason, dossier.id)
     if token.role == "citizen":
         return _from_citizen(session, ctx, row, reply, dossier)
     actor = _agent_actor(session, token)

@@ -65,7 +65,7 @@ CASES = [
          400, "Personne.NomFamille"),
     Body("prénom d'un mot sans fin", lambda: with_person(PrenomUsuel="x" * 60_000),
          400, "Personne.PrenomUsuel"),
-    Body("900 niveaux d'imbrication", lambda: nested(900), 400, "body"),
+    Body("900 niveaux d'imbrication", lambda: nested(900), 400, "trop de niveaux imbriqués"),
     Body("60 000 niveaux d'imbrication", lambda: '{"a":' * 60_000 + "1" + "}" * 60_000,
          400, "body", raw=True),
     Body("date de naissance 01/01/0001", lambda: with_person(DateNaissance="01/01/0001"),

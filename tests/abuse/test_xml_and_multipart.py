@@ -9,7 +9,7 @@ import pytest
 
 from tests.abuse.conftest import Instance
 from tests.abuse.hostile import multipart, rco_xml, xml_dossier
-from tests.processes import PDF
+from tests.processes import PDF, wait_until
 
 pytestmark = pytest.mark.abuse
 
@@ -70,7 +70,7 @@ CASES = [
         "justificatif_domicile"),
     Filing("deux mille parties", lambda: xml_dossier(rco_xml(), *[
         ("justificatif_domicile", f"p{i}.pdf", "application/pdf", PDF) for i in range(2000)]),
-        400, "justificatif_domicile"),
+        413, "plus de 200 parties"),
 ]
 
 
@@ -78,6 +78,9 @@ def test_an_ordinary_xml_filing_is_taken_in(instance: Instance) -> None:
     body, content_type = xml_dossier(rco_xml())
     answer = instance.api("POST", "/api/v1/dossiers", raw=body, content_type=content_type)
     assert answer.status == 201, answer.text
+    reference = answer.json()["reference"]
+    wait_until(lambda: instance.waits_for_a_person(reference), 30, "the XML dossier checked")
+    assert instance.status_of(reference) == "transmitted"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
