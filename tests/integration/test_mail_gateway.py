@@ -27,12 +27,14 @@ from pipeline.model import CitizenDocument, Dossier, InboundMail, Mail, ReplyTok
 from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime
 from tests.mail_sink import MailSink, Received
+from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
 
 CITIZEN = "lea@example.org"
 AGENTS = "agents@demoville.test"
 INTRUDER = "intrus@example.net"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 DEADLINE = 30.0
 
 
