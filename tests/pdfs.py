@@ -10,6 +10,8 @@ import base64
 import zlib
 from collections.abc import Sequence
 
+from pipeline.attachments import check_file
+
 #: The catalog and one empty page: objects 1, 2 and 3 of every document here.
 CATALOG = b"<</Type/Catalog/Pages 2 0 R>>"
 PAGES = {2: b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
@@ -23,8 +25,6 @@ ONE_PAGE = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 
 def stored(content: bytes) -> bytes:
     """What the attachment check stores for ``content``: the PDF rewritten."""
-    from pipeline.attachments import check_file
-
     return check_file("scan.pdf", content, len(content), fallback="piece").content
 
 
