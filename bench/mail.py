@@ -30,7 +30,11 @@ from bench.sink import RecordingHandler, free_port, start_sink
 from pipeline.settings import Settings, SettingsError
 
 EXE = str(Path(sys.executable).with_name("teledossier"))
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF, the smallest the attachment check takes.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def run_mail_bench(settings: Settings, *, mode: str, count: int, clients: int,

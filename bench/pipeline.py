@@ -27,8 +27,11 @@ from bench.sink import RecordingHandler, free_port, start_sink
 from pipeline.settings import Settings, SettingsError
 
 #: Two small scans per dossier, as a citizen's phone would send (sizes in bytes).
-PDF = (b"%PDF-1.4\n1 0 obj<<>>stream\n" + bytes(1500) + b"\nendstream endobj\n"
-       b"trailer<<>>\n%%EOF\n")
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>endobj\n"
+       b"4 0 obj<</Length 1500>>stream\n" + b" " * 1500 + b"\nendstream\nendobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
        b"\x00\x90wS\xde" + bytes(900) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
 

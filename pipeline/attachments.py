@@ -1,13 +1,13 @@
-"""Check a citizen's file before it is stored: known kind, real PDF/JPEG/PNG, sane size."""
+"""Check every file before it is stored: known kind, real PDF/JPEG/PNG, sane size and name."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from dataclasses import dataclass
 
 from pipeline.demarches import FieldError
+from pipeline.pdf_process import CHECKER, PdfRefused
 
 #: Kinds of attachment, as in the national démarches.
 KIND_LABELS = {
@@ -17,13 +17,12 @@ KIND_LABELS = {
     "carte_invalidite": "Carte d'invalidité",
     "declaration_ue": "Déclaration écrite (ressortissant de l'Union européenne)",
 }
-#: PDF names that make a document active or hidden: refused, a scan never needs them.
-ACTIVE_PDF_NAMES = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/RichMedia",
-                              "/XFA", "/SubmitForm", "/AA"})
-PDF_NAME = re.compile(rb"/(?:[^\s/<>\[\]()%{}#]|#[0-9A-Fa-f]{2})+")
-PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
-#: At most this many bytes are inflated from a PDF's compressed streams.
-MAX_INFLATED_BYTES = 20 * 1024 * 1024
+#: The extension a stored file gets for its type, and the others that type may keep.
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+#: What looks like a file extension in a name: replaced by the one of the file's real type.
+EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+#: A stored name, in UTF-8 bytes: short enough for any file system once the ZIP is unpacked.
+MAX_NAME_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -33,33 +32,65 @@ class IncomingAttachment:
     content: bytes
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed the checks, as it is stored and served."""
+
+    #: The sender's name, cleaned, with the extension of the file's real type.
+    filename: str
+    media_type: str
+    #: The bytes to store: a PDF is the rewritten copy, an image the bytes received.
+    content: bytes
+
+
+class FileRefused(ValueError):
+    """A file not taken in; ``reason`` says why, in French, for the sender."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"Fichier « {filename} » refusé : {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
 def check_attachment(
     attachment: IncomingAttachment, allowed_kinds: frozenset[str], max_bytes: int, field: str
-) -> tuple[str, FieldError | None]:
-    """Return (media type, None) for an acceptable file, or ("", the error to show)."""
+) -> tuple[CheckedFile | None, FieldError | None]:
+    """Return (the file to store, None) for an acceptable piece, or (None, the error to show)."""
     if attachment.kind not in allowed_kinds:
         known = ", ".join(sorted(allowed_kinds))
-        return "", FieldError(field, f"type de pièce inconnu « {attachment.kind} » "
-                                     f"(attendu : {known})")
-    media_type, problem = check_file(attachment.content, max_bytes)
-    if problem:
-        return "", FieldError(field, problem)
-    return media_type, None
+        return None, FieldError(field, f"type de pièce inconnu « {attachment.kind} » "
+                                       f"(attendu : {known})")
+    try:
+        return check_file(attachment.filename, attachment.content, max_bytes,
+                          fallback=attachment.kind), None
+    except FileRefused as refused:
+        return None, FieldError(field, str(refused))
 
 
-def check_file(content: bytes, max_bytes: int) -> tuple[str, str | None]:
-    """Return (media type, None) for an acceptable file, or ("", why not, in French)."""
+def check_file(filename: str, content: bytes, max_bytes: int, *, fallback: str) -> CheckedFile:
+    """The one check of every file that enters, whatever the way; FileRefused if not taken.
+
+    Known type by its bytes (PDF, JPEG, PNG), size, integrity; a PDF is read whole and stored
+    rewritten without active content (``pipeline.pdf_cleaning``); the name is cleaned and takes
+    the extension of the type found.
+    """
+    shown = safe_filename(filename, fallback)
     if not content:
-        return "", "le fichier est vide"
+        raise FileRefused(shown, "le fichier est vide")
     if len(content) > max_bytes:
-        return "", f"le fichier dépasse la taille maximale de {max_bytes // 1024} Ko"
+        raise FileRefused(shown, f"le fichier dépasse la taille maximale de {max_bytes // 1024} Ko")
     media_type = sniff_media_type(content)
     if media_type is None:
-        return "", "format non accepté : envoyez un PDF, un JPEG ou un PNG"
+        raise FileRefused(shown, "format non accepté : envoyez un PDF, un JPEG ou un PNG")
     problem = _damage(content, media_type)
     if problem:
-        return "", problem
-    return media_type, None
+        raise FileRefused(shown, problem)
+    if media_type == "application/pdf":
+        try:
+            content = CHECKER.clean(content)
+        except PdfRefused as refused:
+            raise FileRefused(shown, str(refused)) from refused
+    return CheckedFile(stored_name(filename, fallback, media_type), media_type, content)
 
 
 def sniff_media_type(content: bytes) -> str | None:
@@ -77,11 +108,6 @@ def _damage(content: bytes, media_type: str) -> str | None:
     if media_type == "application/pdf":
         if b"%%EOF" not in content[-2048:]:
             return "le PDF est incomplet ou endommagé"
-        names = _pdf_names(content)
-        if "/Encrypt" in names:
-            return "le PDF est chiffré ou protégé par un mot de passe : envoyez-le sans protection"
-        if names & ACTIVE_PDF_NAMES:
-            return "le PDF contient du contenu actif (script, fichier joint) : refusé"
     elif media_type == "image/jpeg":
         if b"\xff\xd9" not in content[-1024:]:
             return "l'image JPEG est incomplète ou endommagée"
@@ -90,35 +116,36 @@ def _damage(content: bytes, media_type: str) -> str | None:
     return None
 
 
-def _pdf_names(content: bytes) -> set[str]:
-    """Every PDF name in the file and in its compressed streams, with ``#xx`` escapes decoded.
+def stored_name(name: str, fallback: str, media_type: str) -> str:
+    """The name a file is stored and served under: cleaned, with its real type's extension.
 
-    A name may spell any character as ``#xx`` (``/J#61vaScript``) and may hide inside a
-    compressed object stream: both are looked at. Inflation is bounded against zip bombs.
+    ``photo.html`` holding a JPEG becomes ``photo.jpg``, ``scan.exe`` holding a PDF ``scan.pdf``;
+    ``scan.PDF`` and ``photo.jpeg`` keep theirs.
     """
-    found = {_decode_name(raw) for raw in PDF_NAME.findall(content)}
-    budget = MAX_INFLATED_BYTES
-    for match in PDF_STREAM.finditer(content):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget)
-        except zlib.error:
-            continue  # not Flate-compressed (an image, say)
-        budget -= len(inflated)
-        found |= {_decode_name(raw) for raw in PDF_NAME.findall(inflated)}
-        if budget <= 0:
-            break
-    return found
-
-
-def _decode_name(raw: bytes) -> str:
-    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw).decode(
-        "latin-1")
+    extensions = EXTENSIONS[media_type]
+    name = safe_filename(name, fallback)
+    if name.lower().endswith(extensions):
+        return name
+    stem = EXTENSION.sub("", name).rstrip(" .") or fallback
+    if stem.lower().endswith(extensions):  # « livret.pdf.exe »: the name said it already
+        return stem
+    return _bounded(stem, MAX_NAME_BYTES - len(extensions[0])) + extensions[0]
 
 
 def safe_filename(name: str, fallback: str) -> str:
     """A file name safe to store and to put in a ZIP: no path, no control characters."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    name = name.strip(" .")[:200]
+    name = name.strip(" .")
+    if len(name.encode()) > MAX_NAME_BYTES:
+        # Cut the stem, not the extension, so the name keeps saying what the file is.
+        match = EXTENSION.search(name)
+        extension = match.group() if match else ""
+        name = _bounded(name[:len(name) - len(extension)], MAX_NAME_BYTES - len(extension))
+        name = name.rstrip(" .") + extension
     return name or fallback
+
+
+def _bounded(text: str, limit: int) -> str:
+    """The longest start of ``text`` that fits in ``limit`` UTF-8 bytes."""
+    return text.encode()[:limit].decode(errors="ignore")

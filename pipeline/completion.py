@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
+from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachment
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
 from pipeline.demarches.limits import free_text_error
@@ -35,14 +35,14 @@ def complete_dossier(ctx: PipelineContext, dossier_id: str,
     errors: list[FieldError] = []
     if too_long := free_text_error(comment, "comment"):
         errors.append(too_long)
-    checked: list[tuple[IncomingAttachment, str]] = []
+    checked: list[tuple[str, CheckedFile]] = []
     for index, attachment in enumerate(attachments):
-        media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
-                                             f"attachments[{index}]")
-        if error:
+        file, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
+                                       f"attachments[{index}]")
+        if file is not None:
+            checked.append((attachment.kind, file))
+        elif error is not None:
             errors.append(error)
-        else:
-            checked.append((attachment, media_type))
     if errors:
         raise InvalidDossier(errors)
     now = ctx.clock.now()
@@ -56,11 +56,10 @@ def complete_dossier(ctx: PipelineContext, dossier_id: str,
 
 
 def _add_attachments(session: Session, ctx: PipelineContext, dossier_id: str,
-                     checked: list[tuple[IncomingAttachment, str]], now: datetime) -> None:
-    rows = [{"dossier_id": dossier_id, "kind": attachment.kind,
-             "filename": safe_filename(attachment.filename, attachment.kind),
-             "media_type": media_type, "size": len(attachment.content),
-             "sha256": ctx.blobs.put(session, attachment.content, now), "created_at": now}
-            for attachment, media_type in checked]
+                     checked: list[tuple[str, CheckedFile]], now: datetime) -> None:
+    rows = [{"dossier_id": dossier_id, "kind": kind, "filename": file.filename,
+             "media_type": file.media_type, "size": len(file.content),
+             "sha256": ctx.blobs.put(session, file.content, now), "created_at": now}
+            for kind, file in checked]
     if rows:
         session.execute(insert(Attachment.__table__), rows)

@@ -5,23 +5,24 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from pipeline.attachments import check_file, safe_filename
+from pipeline.attachments import check_file
 from pipeline.context import PipelineContext
 from pipeline.model import CitizenDocument, Dossier, DossierDocument
 
 
 def deposit_file(session: Session, ctx: PipelineContext, dossier: Dossier, *, filename: str,
-                 content: bytes, kind: str, by: str) -> str | None:
-    """Deposit a file for the dossier's citizen after the upload checks; None, or why not."""
-    media_type, problem = check_file(content, ctx.settings.max_deposit_bytes)
-    if problem:
-        return problem
+                 content: bytes, kind: str, by: str) -> str:
+    """Deposit a file for the dossier's citizen after the upload checks; the name it got.
+
+    FileRefused (nothing stored) when the file is not taken.
+    """
+    file = check_file(filename, content, ctx.settings.max_deposit_bytes, fallback=kind)
     now = ctx.clock.now()
     session.execute(insert(CitizenDocument.__table__).values(
         owner_email=dossier.citizen_email.lower(), dossier_id=dossier.id, kind=kind,
-        filename=safe_filename(filename, kind), media_type=media_type, size=len(content),
-        sha256=ctx.blobs.put(session, content, now), deposited_by=by, deposited_at=now))
-    return None
+        filename=file.filename, media_type=file.media_type, size=len(file.content),
+        sha256=ctx.blobs.put(session, file.content, now), deposited_by=by, deposited_at=now))
+    return file.filename
 
 
 def deposit_document(session: Session, ctx: PipelineContext, dossier: Dossier,

@@ -15,10 +15,12 @@ from typing import Any
 
 from bench.pipeline import wait_ready
 from bench.sink import free_port
+from tests.pdfs import ONE_PAGE
 
 TELEDOSSIER = str(Path(sys.executable).with_name("teledossier"))
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
        b"\x00\x90wS\xde\x00\x00\x00\x00IEND\xaeB`\x82")
 

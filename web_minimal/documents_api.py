@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, send_file
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,14 +15,11 @@ from pipeline.model import Dossier, DossierDocument
 from pipeline.references import normalize_reference
 from web_minimal import runtime_of
 from web_minimal.api import ApiError, _api_error, authenticate
+from web_minimal.files import send_upload
 
 bp = Blueprint("documents_api", __name__, url_prefix="/api/v1/dossiers/<reference>")
 # The API's errors look the same on every blueprint of it.
 bp.register_error_handler(ApiError, _api_error)
-
-#: Personal data: a shared cache must not keep it, a private one must ask again each time.
-CACHE_CONTROL = "private, no-cache"
-
 
 @bp.get("/documents")
 def list_documents(reference: str) -> Response:
@@ -94,11 +90,8 @@ def _document(session: Session, document_id: str) -> DossierDocument | None:
 
 
 def _download(content: bytes, media_type: str, filename: str, sha256: str) -> Response:
-    response = send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True,
-                         download_name=filename, etag=sha256, conditional=True)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    # The ZIP holds sent files; the documents are the commune's, downloaded the same way.
+    return send_upload(content, media_type, filename, etag=sha256)
 
 
 def _ctx() -> PipelineContext:

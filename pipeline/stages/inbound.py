@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.actions import apply_action
+from pipeline.attachments import FileRefused
 from pipeline.citizen_messages import relay_to_agents
 from pipeline.clock import PARIS
 from pipeline.confidential_space import deposit_file, space_url
@@ -182,12 +183,11 @@ def _deposit(session: Session, ctx: PipelineContext, reply: Reply, dossier: Doss
     deposited: list[str] = []
     refused: list[str] = []
     for attachment in reply.attachments:
-        problem = deposit_file(session, ctx, dossier, filename=attachment.filename,
-                               content=attachment.content, kind="depot", by=actor)
-        if problem:
-            refused.append(f"{attachment.filename} : {problem}")
-        else:
-            deposited.append(attachment.filename)
+        try:
+            deposited.append(deposit_file(session, ctx, dossier, filename=attachment.filename,
+                                          content=attachment.content, kind="depot", by=actor))
+        except FileRefused as refusal:
+            refused.append(f"{refusal.filename} : {refusal.reason}")
     return deposited, refused
 
 

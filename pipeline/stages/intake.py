@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from documents import render_recepisse
 from pipeline import mail_templates
-from pipeline.attachments import IncomingAttachment, check_attachment, safe_filename
+from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachment
 from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.db import add_stage_message, insert_rows
@@ -77,15 +77,15 @@ def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission
 def _check_attachments(
     ctx: PipelineContext, attachments: list[IncomingAttachment], kinds: frozenset[str],
     errors: list[FieldError],
-) -> list[tuple[IncomingAttachment, str]]:
+) -> list[tuple[str, CheckedFile]]:
     checked = []
     for index, attachment in enumerate(attachments):
-        media_type, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
-                                             f"attachments[{index}]")
-        if error:
+        file, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
+                                       f"attachments[{index}]")
+        if file is not None:
+            checked.append((attachment.kind, file))
+        elif error is not None:
             errors.append(error)
-        else:
-            checked.append((attachment, media_type))
     return checked
 
 
@@ -101,7 +101,7 @@ def _find_national(session: Session, commune_id: int, national_number: str) -> R
 
 
 def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarche_id: str,
-           data: dict[str, Any], checked: list[tuple[IncomingAttachment, str]],
+           data: dict[str, Any], checked: list[tuple[str, CheckedFile]],
            national_number: str | None) -> Receipt:
     demarche = DEMARCHES[demarche_id]
     now = ctx.clock.now()
@@ -118,11 +118,10 @@ def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarc
         )
         dossier.start(at=now, actor=submission.actor, channel=submission.channel)
         attachments = [
-            Attachment(dossier_id=dossier.id, kind=attachment.kind, media_type=media_type,
-                       size=len(attachment.content),
-                       filename=safe_filename(attachment.filename, f"{attachment.kind}"),
-                       sha256=ctx.blobs.put(session, attachment.content, now), created_at=now)
-            for attachment, media_type in checked]
+            Attachment(dossier_id=dossier.id, kind=kind, media_type=file.media_type,
+                       size=len(file.content), filename=file.filename,
+                       sha256=ctx.blobs.put(session, file.content, now), created_at=now)
+            for kind, file in checked]
         # Written as plain rows, parents first: on the busiest path of the web, the ORM's unit
         # of work would cost more than all the inserts together.
         insert_rows(session, [dossier], dossier.history, attachments)

@@ -27,6 +27,7 @@ from pipeline.model import Dossier, Mail
 from pipeline.stages.intake import IncomingAttachment, Submission, submit_dossier
 from teledossier.bootstrap import Runtime
 from teledossier.server import WebServer, start_server
+from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ INSEE = "99999"
 #: The demo commune's service mailbox, where the agents' notifications go.
 AGENTS_EMAIL = "agents@demoville.test"
 PASSWORD = "mot-de-passe-de-demo"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 #: File names of the pieces ``LiveApp.file_dossier`` joins, by kind.
 PIECE_NAMES = {"justificatif_identite": "carte-identite.pdf",
                "livret_famille": "livret-de-famille.pdf",

@@ -21,6 +21,7 @@ from pipeline.communes import create_commune, issue_token
 from pipeline.model import ApiToken, Blob, Dossier
 from pipeline.settings import Settings
 from teledossier.bootstrap import Runtime, build_runtime
+from tests.pdfs import ONE_PAGE
 from web_minimal import JSON_PREFIXES, create_app
 
 INSEE = "06088"
@@ -29,7 +30,8 @@ DOSSIERS = "/api/v1/dossiers"
 #: Long enough for the in-process worker to take a dossier through intake and validation.
 PIPELINE_TIMEOUT_SECONDS = 30
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 
 
 def png() -> bytes:

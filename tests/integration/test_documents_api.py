@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 import documents
 from documents.pdftext import page_text
-from pipeline.attachments import IncomingAttachment
+from pipeline.attachments import IncomingAttachment, check_file
 from pipeline.communes import create_commune, issue_token
 from pipeline.context import PipelineContext
 from pipeline.dossier_documents import (
@@ -191,6 +191,8 @@ def test_package_holds_the_stored_form_the_pieces_the_xml_and_a_true_manifest(ap
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename={reference}-elements-du-dossier.zip")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     files = zip_files(response.data)
     assert sorted(files) == sorted([
         f"{reference}-notice-individuelle.pdf", f"{reference}.xml",
@@ -198,7 +200,9 @@ def test_package_holds_the_stored_form_the_pieces_the_xml_and_a_true_manifest(ap
         "pieces-justificatives/Carte d'identité (2).PDF",
         "pieces-justificatives/livretfamille.png", "manifest.json"])
     assert files[f"{reference}-notice-individuelle.pdf"] == notice
-    assert files["pieces-justificatives/Carte d'identité (2).PDF"] == scan
+    # The piece as stored: the PDF rewritten by the attachment check.
+    assert files["pieces-justificatives/Carte d'identité (2).PDF"] == check_file(
+        "scan.pdf", scan, ctx.settings.max_attachment_bytes, fallback="piece").content
     documents.validate_xml(files[f"{reference}.xml"])  # raises when the XSD is not met
     assert b"<NomFamille>MARTIN</NomFamille>" in files[f"{reference}.xml"]
     manifest = json.loads(files["manifest.json"])

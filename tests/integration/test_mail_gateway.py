@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -27,12 +28,14 @@ from pipeline.model import CitizenDocument, Dossier, InboundMail, Mail, ReplyTok
 from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime
 from tests.mail_sink import MailSink, Received
+from tests.pdfs import ONE_PAGE, stored, with_catalog
 from web_minimal import create_app
 
 CITIZEN = "lea@example.org"
 AGENTS = "agents@demoville.test"
 INTRUDER = "intrus@example.net"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 DEADLINE = 30.0
 
 
@@ -131,7 +134,9 @@ def reply_to(notification: Received, sender: str, body: str, *,
     if attachment:
         message.add_attachment(attachment[1], maintype="application", subtype="pdf",
                                filename=attachment[0])
-    return message.as_bytes()
+    # CRLF, as a mail client sends: smtplib passes bytes on as they are, and the server takes
+    # a message in bare LF for one line, too long past 1000 octets.
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def send(gw: Gateway, raw: bytes, envelope_from: str, recipient: str) -> tuple[int, str]:
@@ -315,7 +320,25 @@ def test_agent_attachment_is_deposited_for_the_citizen(gateway: Gateway) -> None
         documents = session.scalars(select(CitizenDocument)
                                     .where(CitizenDocument.kind == "depot")).all()
         assert [(d.owner_email, d.media_type, d.size) for d in documents] == \
-            [(CITIZEN, "application/pdf", len(PDF))]
+            [(CITIZEN, "application/pdf", len(stored(PDF)))]
+
+
+def test_agent_attachment_with_active_content_is_not_deposited_and_the_agent_told_why(
+        gateway: Gateway) -> None:
+    reference, notification = file_dossier(gateway)
+    hostile = with_catalog(b"<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>",
+                           {4: b"<</S/JavaScript/JS(app.alert(1))>>"}, ("ASCII85Decode",))
+    raw = reply_to(notification, AGENTS, "reçu", attachment=("facture.pdf", hostile))
+
+    assert send(gateway, raw, AGENTS, notification.message["Reply-To"])[0] == 250
+
+    told = mail_to(gateway, AGENTS, reference, "reçu par le service")
+    assert "Pièces jointes non déposées :\n- facture.pdf : le PDF contient du contenu actif" \
+        in told.body.replace("\r\n", "\n")
+    assert dossier(gateway, reference).status == "received"  # the command itself applies
+    with gateway.ctx.db.transaction() as session:
+        assert session.scalars(select(CitizenDocument)).all() == []
+    assert not [r for r in gateway.sink.to(CITIZEN) if "un document vous attend" in r.subject]
 
 
 def test_unknown_address_is_refused_at_rcpt(gateway: Gateway) -> None:

@@ -18,12 +18,14 @@ from pipeline.model import Commune, Dossier, InboundMail, Mail, ReplyToken
 from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime
 from teledossier.cli import main
+from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
 
 CORPUS = Path(__file__).parent.parent / "unit" / "mail_corpus"
 CITIZEN = "lea@example.org"
 AGENTS = "agents@demoville.test"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -59,11 +59,13 @@ from pipeline.stages.intake import Receipt, Submission, acknowledge_submission, 
 from pipeline.stages.notification import notify_agents
 from pipeline.stages.validation import validate_dossier
 from teledossier.bootstrap import Runtime
+from tests.pdfs import ONE_PAGE
 
 T = TypeVar("T")
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 CITIZEN = "lea@example.org"
 AGENTS = "agents@demoville.test"
 AGENT = "instructeur@demoville.test"

@@ -1,4 +1,7 @@
-"""Attachment checks: type by bytes, sane size, damaged or hostile files refused in French."""
+"""Attachment checks: type by bytes, sane size and name, damaged files refused in French.
+
+Hostile PDFs have their own table: ``test_pdf_check.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ from pipeline.attachments import (
     check_attachment,
     safe_filename,
     sniff_media_type,
+    stored_name,
 )
+from tests.pdfs import ONE_PAGE as PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + \
     b"\xff\xd9"
 KINDS = frozenset(KIND_LABELS)
@@ -39,13 +43,17 @@ PNG = png()
 
 def check(content: bytes, filename: str = "scan.pdf", kind: str = "justificatif_identite",
           max_bytes: int = MAX) -> tuple[str, str | None]:
-    media_type, error = check_attachment(IncomingAttachment(kind, filename, content), KINDS,
-                                         max_bytes, FIELD)
+    """(media type, None) for a file taken, ("", why) for one refused."""
+    checked, error = check_attachment(IncomingAttachment(kind, filename, content), KINDS,
+                                      max_bytes, FIELD)
     if error is not None:
         assert error.field == FIELD
-        assert media_type == ""
-        return media_type, error.message
-    return media_type, None
+        assert checked is None
+        prefix = f"Fichier « {safe_filename(filename, kind)} » refusé : "
+        assert error.message.startswith(prefix), error.message
+        return "", error.message.removeprefix(prefix)
+    assert checked is not None
+    return checked.media_type, None
 
 
 @pytest.mark.parametrize(("content", "media_type"), [
@@ -73,10 +81,11 @@ def test_other_formats_are_refused_even_when_named_pdf(content: bytes) -> None:
 
 
 def test_unknown_kind_is_refused_naming_the_expected_kinds() -> None:
-    _, reason = check(PDF, kind="photo_de_vacances")
-    assert reason is not None
-    assert "type de pièce inconnu « photo_de_vacances »" in reason
-    assert "livret_famille" in reason
+    checked, error = check_attachment(IncomingAttachment("photo_de_vacances", "a.pdf", PDF),
+                                      KINDS, MAX, FIELD)
+    assert checked is None and error is not None
+    assert "type de pièce inconnu « photo_de_vacances »" in error.message
+    assert "livret_famille" in error.message
 
 
 def test_empty_file_is_refused() -> None:
@@ -98,37 +107,10 @@ def test_file_exactly_at_the_limit_is_accepted() -> None:
     PDF[: PDF.index(b"%%EOF")],
     b"%PDF-1.4\n1 0 obj<<>>endobj\n",
     PDF[:-6] + b"x" * 4096 + b"\n",  # end-of-file marker far from the end: cut and padded
+    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",  # no catalog: nothing to show
 ])
 def test_truncated_pdf_is_refused(content: bytes) -> None:
     assert check(content)[1] == "le PDF est incomplet ou endommagé"
-
-
-def test_encrypted_pdf_is_refused() -> None:
-    encrypted = (b"%PDF-1.6\n1 0 obj<</Filter/Standard/V 2>>endobj\n"
-                 b"trailer<</Encrypt 1 0 R>>\n%%EOF\n")
-    reason = check(encrypted)[1]
-    assert reason is not None
-    assert reason.startswith("le PDF est chiffré ou protégé par un mot de passe")
-
-
-@pytest.mark.parametrize("name", [b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile",
-                                  b"/RichMedia", b"/XFA", b"/SubmitForm"])
-def test_pdf_with_active_content_is_refused(name: bytes) -> None:
-    hostile = b"%PDF-1.4\n1 0 obj<</OpenAction<</S" + name + b"(app.alert(1))>>>>endobj\n" + \
-        b"trailer<<>>\n%%EOF\n"
-    reason = check(hostile)[1]
-    assert reason == "le PDF contient du contenu actif (script, fichier joint) : refusé"
-
-
-def test_pdf_name_that_only_starts_like_an_active_one_is_accepted() -> None:
-    harmless = b"%PDF-1.4\n1 0 obj<</JSONData 1/Launcher 2>>endobj\ntrailer<<>>\n%%EOF\n"
-    assert check(harmless) == ("application/pdf", None)
-
-
-def test_pdf_with_hex_escaped_javascript_name_is_refused() -> None:
-    hostile = (b"%PDF-1.4\n1 0 obj<</OpenAction<</S/J#61vaScript/J#53(app.alert(1))>>"
-               b"/AA<</O<</S/L#61unch>>>>>>endobj\ntrailer<<>>\n%%EOF\n")
-    assert check(hostile)[1] is not None
 
 
 def test_truncated_jpeg_is_refused() -> None:
@@ -167,5 +149,40 @@ def test_safe_filename_falls_back_when_nothing_is_left(given: str) -> None:
     assert safe_filename(given, "livret_famille") == "livret_famille"
 
 
-def test_safe_filename_is_bounded() -> None:
-    assert len(safe_filename("a" * 1000 + ".pdf", "piece")) == 200
+def test_safe_filename_is_bounded_and_keeps_its_extension() -> None:
+    assert safe_filename("a" * 1000 + ".pdf", "piece") == "a" * 196 + ".pdf"
+    accented = safe_filename("é" * 1000 + ".pdf", "piece")
+    assert len(accented.encode()) <= 200 and accented.endswith(".pdf")
+
+
+@pytest.mark.parametrize(("given", "media_type", "expected"), [
+    ("x.html", "image/jpeg", "x.jpg"),
+    ("c.exe", "application/pdf", "c.pdf"),
+    ("scan.pdf", "application/pdf", "scan.pdf"),
+    ("Carte d'identité.PDF", "application/pdf", "Carte d'identité.PDF"),
+    ("photo.jpeg", "image/jpeg", "photo.jpeg"),
+    ("photo.JPG", "image/jpeg", "photo.JPG"),
+    ("photo.jpg", "image/png", "photo.png"),
+    ("livret.pdf.exe", "application/pdf", "livret.pdf"),
+    ("sans-extension", "image/png", "sans-extension.png"),
+    ("scan 12.05.2024", "application/pdf", "scan 12.05.2024.pdf"),  # a date, not a type
+    ("../../etc/passwd.sh", "application/pdf", "passwd.pdf"),
+    ("facture\u202efdp.exe", "application/pdf", "facturefdp.pdf"),
+    (".html", "image/jpeg", "html.jpg"),  # a hidden file's dot is dropped first
+    ("", "application/pdf", "piece.pdf"),
+    pytest.param("b" * 500 + ".html", "image/png", "b" * 195 + ".png", id="overlong"),
+])
+def test_stored_name_takes_the_extension_of_the_type_found(
+        given: str, media_type: str, expected: str) -> None:
+    assert stored_name(given, "piece", media_type) == expected
+
+
+@pytest.mark.parametrize(("content", "given", "expected"), [
+    (JPEG, "x.html", "x.jpg"), (PDF, "c.exe", "c.pdf"), (PNG, "image", "image.png"),
+])
+def test_a_checked_file_is_named_after_its_content(content: bytes, given: str,
+                                                   expected: str) -> None:
+    checked, error = check_attachment(IncomingAttachment("livret_famille", given, content),
+                                      KINDS, MAX, FIELD)
+    assert error is None and checked is not None
+    assert checked.filename == expected

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import mail_templates
 from pipeline.actions import DossierNotFound, act_on_dossier
+from pipeline.attachments import FileRefused
 from pipeline.confidential_space import deposit_file, space_url
 from pipeline.demarches.limits import free_text_error
 from pipeline.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
@@ -165,11 +166,11 @@ def deposit_post(reference: str) -> Response | tuple[str, int]:
         if dossier.status == Status.PURGED:
             return _deposit_form(dossier, "Les données de ce dossier ont été supprimées."), 409
         kind = "attestation" if demarche_of(dossier).issues_attestation else "depot"
-        problem = deposit_file(session, ctx(), dossier, filename=upload.filename,
-                               content=content, kind=kind, by=me().email)
-        if problem:
-            return _deposit_form(dossier, f"Fichier refusé : {problem}."), 422
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        try:
+            name = deposit_file(session, ctx(), dossier, filename=upload.filename,
+                                content=content, kind=kind, by=me().email)
+        except FileRefused as refusal:
+            return _deposit_form(dossier, f"{refusal}."), 422
         # Kept in the history too: who deposited what, and when, for the next agent to see.
         dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
                              text=f"Document déposé dans l'espace confidentiel : {name}")

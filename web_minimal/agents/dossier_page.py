@@ -34,6 +34,7 @@ from pipeline.stages.common import demarche_of
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx
 from web_minimal.agents.fields import sections
 from web_minimal.auth import roles_required
+from web_minimal.files import send_upload
 
 #: The choices of « Nouvel état du dossier », in the national service's words.
 CHOICE_LABELS = {
@@ -51,7 +52,7 @@ DOCUMENT_LABELS = {"notice": "Notice individuelle pré-remplie",
                    "demande": "Demande d'inscription pré-remplie",
                    "recepisse": "Récépissé de dépôt", "attestation": "Attestation de recensement",
                    "refus": "Notification de refus"}
-#: Served files are the citizen's scans: no script, no plugin beyond the browser's own viewers.
+#: The commune's own documents, drawn here, open in the browser's PDF viewer and nothing else.
 FILE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
                "object-src 'self'; frame-ancestors 'self'")
 
@@ -171,7 +172,7 @@ def _bounced(session: Session, dossier: Dossier) -> bool:
 @bp.get("/dossiers/<reference>/pieces/<int:piece_id>")
 @roles_required(*AGENT_ROLES)
 def piece(reference: str, piece_id: int) -> Response:
-    """A citizen's piece, shown in the browser (or downloaded with ``?telecharger=1``)."""
+    """A citizen's piece: an image shown in the browser, anything else downloaded."""
     return _serve_file_of(reference, Attachment, piece_id)
 
 
@@ -197,7 +198,13 @@ def _serve_file_of(reference: str, model: type[Attachment | DossierDocument | Ci
         row = session.get(model, row_id)
         if row is None or row.dossier_id != found.id:
             abort(404)
-        return _serve(session, row.sha256, row.media_type, row.filename)
+        content = ctx().blobs.get(session, row.sha256)
+        media_type, filename, sha256 = row.media_type, row.filename, row.sha256
+    inline = request.args.get("telecharger") != "1"
+    if model is DossierDocument:  # drawn by Télédossier: its PDF opens in the browser
+        return _send(content, media_type, filename, sha256, inline=inline)
+    # A citizen's piece, or a deposit (which an agent may have sent by mail): sent files.
+    return send_upload(content, media_type, filename, inline=inline, etag=sha256)
 
 
 @bp.get("/dossiers/<reference>/elements.zip")
@@ -210,14 +217,9 @@ def package(reference: str) -> Response:
             abort(404)
         content = dossier_package(session, ctx(), found)
         name = package_name(found)
-    return _send(content, "application/zip", name, hashlib.sha256(content).hexdigest(),
-                 inline=False)
-
-
-def _serve(session: Session, sha256: str, media_type: str, filename: str) -> Response:
-    content = ctx().blobs.get(session, sha256)
-    return _send(content, media_type, filename, sha256,
-                 inline=request.args.get("telecharger") != "1")
+    # The pieces inside are sent files: the archive goes out as they do.
+    return send_upload(content, "application/zip", name,
+                       etag=hashlib.sha256(content).hexdigest())
 
 
 def _send(content: bytes, media_type: str, filename: str, etag: str, *,

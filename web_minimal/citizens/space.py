@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
@@ -25,6 +24,7 @@ from web_minimal.citizens.space_files import (
     own_documents,
     uploaded,
 )
+from web_minimal.files import send_upload
 
 Page = str | tuple[str, int] | Response
 #: The usual data as a form of their own (nothing required: keep what one wants).
@@ -61,8 +61,8 @@ def download(document_id: int) -> Response:
     with ctx().db.transaction() as db:
         document = find_own(db, me().email, document_id) or abort(404)
         content = ctx().blobs.get(db, document.sha256)
-    return send_file(io.BytesIO(content), mimetype=document.media_type, as_attachment=True,
-                     download_name=document.filename)
+    # A file the citizen or an agent sent, or one the commune drew: all downloads.
+    return send_upload(content, document.media_type, document.filename)
 
 
 @bp.get("/espace/documents/<int:document_id>/supprimer")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from pipeline.attachments import IncomingAttachment, check_file, safe_filename
+from pipeline.attachments import FileRefused, IncomingAttachment, check_file
 from pipeline.context import PipelineContext
 from pipeline.model import CitizenDocument
 
@@ -34,21 +34,23 @@ def keep_upload(ctx: PipelineContext, email: str,
     limit = ctx.settings.max_attachment_bytes
     # One byte past the limit is enough to say it is too large, without reading it all.
     content = storage.stream.read(limit + 1)
-    name = safe_filename(storage.filename or "", "document")
-    media_type, problem = check_file(content, limit)
-    if problem:
-        return None, f"Fichier « {name} » refusé : {problem}."
+    try:
+        file = check_file(storage.filename or "", content, limit, fallback="document")
+    except FileRefused as refusal:
+        return None, f"{refusal}."
     now = ctx.clock.now()
     with ctx.db.transaction() as db:
-        digest = ctx.blobs.put(db, content, now)
+        # The cleaned copy is the same for the same file: sent again, it is kept once.
+        digest = ctx.blobs.put(db, file.content, now)
         known = db.scalar(select(CitizenDocument).where(
             CitizenDocument.owner_email == email, CitizenDocument.kind == USER_KIND,
-            CitizenDocument.sha256 == digest, CitizenDocument.filename == name))
+            CitizenDocument.sha256 == digest, CitizenDocument.filename == file.filename))
         if known is not None:
             return known, None
         document = CitizenDocument(owner_email=email, dossier_id=None, kind=USER_KIND,
-                                   filename=name, media_type=media_type, size=len(content),
-                                   sha256=digest, deposited_by=email, deposited_at=now)
+                                   filename=file.filename, media_type=file.media_type,
+                                   size=len(file.content), sha256=digest, deposited_by=email,
+                                   deposited_at=now)
         db.add(document)
         db.flush()
     return document, None

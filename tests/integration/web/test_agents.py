@@ -27,6 +27,7 @@ from pipeline.flow import ROUTES
 from pipeline.model import Dossier, HistoryEntry, Mail, OutboxMessage
 from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime
+from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
 
 PASSWORD = "cheval agrafe batterie"
@@ -34,7 +35,8 @@ INSEE, OTHER_INSEE = "06088", "13055"
 AGENT, ADMIN, OTHER_AGENT, OPERATOR = (
     "agent@nice.example", "admin@nice.example", "agent@marseille.example", "ops@example.org")
 #: A PDF the upload checks accept.
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\xff\xd9"
 #: Mid-morning in Paris, 12 March 2026: the tests' "now" unless they move the clock.
 NOW = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)

@@ -25,6 +25,7 @@ from tests.integration.web.test_agents import (
     run_outbox,
     text_of,
 )
+from tests.pdfs import stored
 
 CITIZEN = "lucas.martin@example.org"
 
@@ -94,7 +95,7 @@ def test_dossier_page_shows_the_seed_labels_fields_report_pieces_and_history(des
     assert "Récépissé de dépôt" in page  # a document of the commune
 
 
-def test_pieces_open_inline_with_their_stored_type_or_download(desk: Desk) -> None:
+def test_pieces_download_sandboxed_and_only_images_open_inline(desk: Desk) -> None:
     reference = desk.file()
     desk.login()
     dossier = desk.dossier(reference)
@@ -105,16 +106,24 @@ def test_pieces_open_inline_with_their_stored_type_or_download(desk: Desk) -> No
     path = f"/gestion/dossiers/{reference}/pieces/{pieces['cni.pdf']}"
     assert f'href="{path}"' in page
 
-    inline = desk.client.get(path)
-    image = desk.client.get(f"/gestion/dossiers/{reference}/pieces/{pieces['piece.jpg']}")
+    opened = desk.client.get(path)
+    image_path = f"/gestion/dossiers/{reference}/pieces/{pieces['piece.jpg']}"
+    image = desk.client.get(image_path)
+    image_download = desk.client.get(f"{image_path}?telecharger=1")
     download = desk.client.get(f"{path}?telecharger=1")
 
-    assert inline.status_code == 200 and inline.data == PDF
-    assert inline.mimetype == "application/pdf"
-    assert inline.headers["Content-Disposition"].startswith("inline")
-    assert "cni.pdf" in inline.headers["Content-Disposition"]
-    assert image.mimetype == "image/jpeg" and image.data == JPEG
+    # An uploaded PDF never opens in the page: it may have been made to run there.
+    assert opened.status_code == 200 and opened.data == stored(PDF)
+    assert opened.mimetype == "application/pdf"
+    assert opened.headers["Content-Disposition"].startswith("attachment")
+    assert "cni.pdf" in opened.headers["Content-Disposition"]
     assert download.headers["Content-Disposition"].startswith("attachment")
+    assert image.mimetype == "image/jpeg" and image.data == JPEG
+    assert image.headers["Content-Disposition"].startswith("inline")
+    assert image_download.headers["Content-Disposition"].startswith("attachment")
+    for response in (opened, download, image, image_download):
+        assert response.headers["Content-Security-Policy"].startswith("sandbox;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert desk.client.get(f"/gestion/dossiers/{reference}/pieces/999999").status_code == 404
 
 
@@ -294,16 +303,19 @@ def test_depositing_an_attestation_stores_it_and_tells_the_citizen(desk: Desk) -
 
     assert response.status_code == 303
     with desk.ctx.db.transaction() as session:
-        [stored] = session.scalars(select(CitizenDocument)).all()
-    assert (stored.owner_email, stored.kind, stored.filename, stored.media_type,
-            stored.deposited_by) == (CITIZEN, "attestation", "attestation-lucas.pdf",
+        [kept] = session.scalars(select(CitizenDocument)).all()
+    assert (kept.owner_email, kept.kind, kept.filename, kept.media_type,
+            kept.deposited_by) == (CITIZEN, "attestation", "attestation-lucas.pdf",
                                      "application/pdf", AGENT)
     [mail] = desk.mails(CITIZEN, "documents_await")
     assert "attestation-lucas.pdf" in mail.body_text and "/espace" in mail.body_text
     page = page_of(desk, reference)
     assert "attestation-lucas.pdf" in page and "est déposé dans l'espace confidentiel" in page
-    shown = desk.client.get(f"/gestion/dossiers/{reference}/depots/{stored.id}")
-    assert shown.data == PDF and shown.headers["Content-Disposition"].startswith("inline")
+    shown = desk.client.get(f"/gestion/dossiers/{reference}/depots/{kept.id}")
+    assert shown.data == stored(PDF)
+    assert shown.headers["Content-Disposition"].startswith("attachment")
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_refused_deposit_says_why_and_stores_nothing(desk: Desk) -> None:
@@ -338,9 +350,11 @@ def test_the_zip_holds_the_form_the_pieces_and_the_xml(desk: Desk) -> None:
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert f"{reference}-elements-du-dossier.zip" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         names = set(archive.namelist())
-        assert archive.read("pieces-justificatives/cni.pdf") == PDF
+        assert archive.read("pieces-justificatives/cni.pdf") == stored(PDF)
     assert {f"{reference}-notice-individuelle.pdf", f"{reference}.xml",
             "pieces-justificatives/piece.jpg", "manifest.json"} <= names
 

@@ -23,11 +23,13 @@ from pipeline.model import (
     Mail,
 )
 from teledossier.bootstrap import Runtime
+from tests.pdfs import ONE_PAGE, stored
 from web_minimal import create_app
 
 PASSWORD = "une phrase de passe"
 AGENTS = "agents@demoville.test"
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 PUBLIC_URL = "http://teledossier.test"
 
 
@@ -362,8 +364,10 @@ def test_confidential_space_keeps_downloads_and_deletes_own_documents(
         document = db.scalars(select(CitizenDocument)).one()
     assert (document.kind, document.owner_email) == ("usager", "lea@example.org")
     download = client.get(f"/espace/documents/{document.id}")
-    assert download.data == PDF
+    assert download.data == stored(PDF)
     assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.mimetype == "application/pdf"
 
     refused = client.post("/espace/documents", data={

@@ -25,6 +25,7 @@ from pipeline.settings import Settings
 from pipeline.stages.intake import IncomingAttachment, Submission, submit_dossier
 from teledossier.bootstrap import Runtime
 from tests import services
+from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
 from web_minimal.ops.broker import broker_figures, management_api
 
@@ -34,7 +35,8 @@ MASKED_CITIZEN = "l***@example.org"
 FAMILY_NAME, FIRST_NAME = "Dupont", "Léa"
 OPERATOR = ("exploitation@demoville.test", "operateur-mot-de-passe")
 AGENT = ("agent@demoville.test", "agent-mot-de-passe-1")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+#: A one-page PDF: what the attachment check takes as a scan.
+PDF = ONE_PAGE
 QUEUE_LABELS = ["Réception", "Vérification", "Notification des agents", "Attestation",
                 "Dépôt dans l'espace confidentiel", "Clôture", "Envoi des courriels",
                 "Courriels reçus"]
