@@ -52,6 +52,28 @@ class FileRefused(ValueError):
         self.reason = reason
 
 
+#: Pieces one filing or completion may carry: each démarche asks for at most five kinds, and a
+#: piece scanned page by page may come as several files.
+MAX_ATTACHMENTS = 20
+
+
+def check_attachments(attachments: list[IncomingAttachment], allowed_kinds: frozenset[str],
+                      max_bytes: int) -> tuple[list[tuple[str, CheckedFile]], list[FieldError]]:
+    """Check every piece of one request: (kind, file) of each acceptable one, and the errors."""
+    if len(attachments) > MAX_ATTACHMENTS:
+        return [], [FieldError("attachments", f"trop de pièces jointes : {MAX_ATTACHMENTS} au "
+                                              f"plus ({len(attachments)} reçues)")]
+    checked, errors = [], []
+    for index, attachment in enumerate(attachments):
+        file, error = check_attachment(attachment, allowed_kinds, max_bytes,
+                                       f"attachments[{index}]")
+        if file is not None:
+            checked.append((attachment.kind, file))
+        elif error is not None:
+            errors.append(error)
+    return checked, errors
+
+
 def check_attachment(
     attachment: IncomingAttachment, allowed_kinds: frozenset[str], max_bytes: int, field: str
 ) -> tuple[CheckedFile | None, FieldError | None]:

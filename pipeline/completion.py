@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachment
+from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachments
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier
 from pipeline.demarches.limits import free_text_error
@@ -35,14 +35,8 @@ def complete_dossier(ctx: PipelineContext, dossier_id: str,
     errors: list[FieldError] = []
     if too_long := free_text_error(comment, "comment"):
         errors.append(too_long)
-    checked: list[tuple[str, CheckedFile]] = []
-    for index, attachment in enumerate(attachments):
-        file, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
-                                       f"attachments[{index}]")
-        if file is not None:
-            checked.append((attachment.kind, file))
-        elif error is not None:
-            errors.append(error)
+    checked, refused = check_attachments(attachments, kinds, ctx.settings.max_attachment_bytes)
+    errors += refused
     if errors:
         raise InvalidDossier(errors)
     now = ctx.clock.now()

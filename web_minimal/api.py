@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pipeline.actions import DossierNotFound, act_on_dossier
-from pipeline.attachments import IncomingAttachment, check_attachment
+from pipeline.attachments import IncomingAttachment, check_attachments
 from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier, limits
@@ -327,13 +327,9 @@ def _content_errors(draft: Draft) -> list[FieldError]:
             demarche.normalize(draft.data, today=paris_today(_ctx().clock))
         except InvalidDossier as error:
             errors.extend(error.errors)
-    limit = _ctx().settings.max_attachment_bytes
-    for index, attachment in enumerate(draft.attachments):
-        _, error = check_attachment(attachment, demarche.attachment_kinds, limit,
-                                    f"attachments[{index}]")
-        if error is not None:
-            errors.append(error)
-    return errors
+    _, refused = check_attachments(draft.attachments, demarche.attachment_kinds,
+                                   _ctx().settings.max_attachment_bytes)
+    return errors + refused
 
 
 def _renamed(error: FieldError, labels: list[str]) -> FieldError:

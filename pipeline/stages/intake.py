@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from documents import render_recepisse
 from pipeline import mail_templates
-from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachment
+from pipeline.attachments import CheckedFile, IncomingAttachment, check_attachments
 from pipeline.clock import paris_today
 from pipeline.context import PipelineContext
 from pipeline.db import add_stage_message, insert_rows
@@ -58,7 +58,9 @@ def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission
         data = demarche.normalize(submission.data, today=paris_today(ctx.clock))
     except InvalidDossier as invalid:
         errors += invalid.errors
-    checked = _check_attachments(ctx, submission.attachments, demarche.attachment_kinds, errors)
+    checked, refused = check_attachments(submission.attachments, demarche.attachment_kinds,
+                                         ctx.settings.max_attachment_bytes)
+    errors += refused
     if errors:
         raise InvalidDossier(errors)  # every problem at once, so one correction is enough
     national = str(data.get("Formalite", {}).get("Identifiant", "")).strip().upper()
@@ -72,21 +74,6 @@ def submit_dossier(ctx: PipelineContext, commune_id: int, submission: Submission
                 return known
             continue  # the reference was taken: draw another
     raise RuntimeError("no free reference after several draws")
-
-
-def _check_attachments(
-    ctx: PipelineContext, attachments: list[IncomingAttachment], kinds: frozenset[str],
-    errors: list[FieldError],
-) -> list[tuple[str, CheckedFile]]:
-    checked = []
-    for index, attachment in enumerate(attachments):
-        file, error = check_attachment(attachment, kinds, ctx.settings.max_attachment_bytes,
-                                       f"attachments[{index}]")
-        if file is not None:
-            checked.append((attachment.kind, file))
-        elif error is not None:
-            errors.append(error)
-    return checked
 
 
 def _known(ctx: PipelineContext, commune_id: int, national_number: str) -> Receipt | None:
