@@ -15,7 +15,7 @@ COPY mail_gateway ./mail_gateway
 COPY web_minimal ./web_minimal
 COPY teledossier ./teledossier
 COPY bench ./bench
-COPY documents ./documents
+
 # Main dependencies only (no dev extras); every wheel they need exists for this image.
 RUN pip install . && rm -rf /src
 

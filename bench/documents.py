@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from documents import (
+from pipeline.documents import (
     AttachmentFacts,
     DossierFacts,
     build_package,
@@ -31,7 +31,7 @@ from documents import (
     render_recepisse,
     render_refus,
 )
-from pipeline.demarches import ILE, RCO
+from pipeline.domain.demarches import ILE, RCO
 
 PUBLIC_URL = "https://teledossier.banc.test"
 SUBMITTED = datetime(2026, 3, 1, 9, 12, tzinfo=UTC)

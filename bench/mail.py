@@ -43,7 +43,7 @@ def run_mail_bench(settings: Settings, *, mode: str, count: int, clients: int,
         raise SettingsError(f"le banc « {mode} » mesure PostgreSQL et RabbitMQ : définissez "
                             "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
                             "TELEDOSSIER_BROKER_URL (amqp://…)")
-    from pipeline.migrate import upgrade
+    from pipeline.store.migrate import upgrade
 
     upgrade(settings.database_url)
     controller, sink = start_sink()
@@ -77,7 +77,7 @@ def _processes(commands: list[str], env: dict[str, str]) -> Iterator[None]:
 def _outbound(settings: Settings, sink: RecordingHandler, sink_port: int, count: int,
               workers: int) -> dict[str, Any]:
     """Mails per second from the queue to the SMTP server's 250."""
-    from pipeline.mail_outbox import queue_mail
+    from pipeline.mail.outbox import queue_mail
     from teledossier.bootstrap import build_runtime
 
     env = dict(os.environ, TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}")
@@ -106,8 +106,8 @@ def _replies(settings: Settings, sink_port: int, count: int, clients: int,
     """Replies per second, from SMTP receipt at the gateway to the dossier received."""
     from sqlalchemy import select
 
-    from pipeline.db import Database, make_engine
-    from pipeline.model import Dossier, HistoryEntry
+    from pipeline.store.db import Database, make_engine
+    from pipeline.store.model import Dossier, HistoryEntry
     from teledossier.bootstrap import build_runtime
 
     runtime = build_runtime(settings)
@@ -172,12 +172,12 @@ def _prepare_dossiers(ctx: Any, insee: str, count: int) -> list[tuple[str, str, 
     """Dossiers transmitted to the agents, their notification noted as sent (no SMTP here)."""
     from sqlalchemy import delete, select, update
 
-    from pipeline.attachments import IncomingAttachment
-    from pipeline.communes import find_commune
-    from pipeline.model import Mail, OutboxMessage
+    from pipeline.commands.communes import find_commune
+    from pipeline.domain.attachments import IncomingAttachment
     from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
     from pipeline.stages.notification import notify_agents
     from pipeline.stages.validation import validate_dossier
+    from pipeline.store.model import Mail, OutboxMessage
 
     commune = find_commune(ctx, insee)
     replies = []

@@ -78,7 +78,7 @@ def run_bench(settings: Settings, *, mode: str, dossiers: int, clients: int,
         raise SettingsError("le banc « pipeline » mesure PostgreSQL et RabbitMQ : définissez "
                             "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
                             "TELEDOSSIER_BROKER_URL (amqp://…)")
-    from pipeline.migrate import upgrade
+    from pipeline.store.migrate import upgrade
 
     upgrade(settings.database_url)
     controller, sink = start_sink()
@@ -96,7 +96,7 @@ def run_bench(settings: Settings, *, mode: str, dossiers: int, clients: int,
 
 def _bench_commune(ctx: Any) -> tuple[str, str]:
     """A commune of the benchmark's own, with a fictitious code; returns (INSEE, token)."""
-    from pipeline.communes import CommuneError, create_commune, issue_token
+    from pipeline.commands.communes import CommuneError, create_commune, issue_token
 
     for _ in range(50):
         insee = f"99{random.randint(0, 998):03d}"
@@ -207,12 +207,12 @@ def _run_baseline(settings: Settings, sink: RecordingHandler, sink_port: int,
     """The same work, one dossier after the other, in this process."""
     from sqlalchemy import delete, select
 
-    from pipeline.attachments import IncomingAttachment
-    from pipeline.mail_outbox import send_mail
-    from pipeline.model import Commune, Mail, OutboxMessage
+    from pipeline.domain.attachments import IncomingAttachment
+    from pipeline.mail.outbox import send_mail
     from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
     from pipeline.stages.notification import notify_agents
     from pipeline.stages.validation import validate_dossier
+    from pipeline.store.model import Commune, Mail, OutboxMessage
     from teledossier.bootstrap import build_runtime
 
     local = Settings(**{**settings.__dict__, "smtp_url": f"smtp://127.0.0.1:{sink_port}",

@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's pa
 from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
 from werkzeug.datastructures import FileStorage  # noqa: E402
 
-from pipeline.accounts import create_user  # noqa: E402
-from pipeline.actions import act_on_dossier  # noqa: E402
-from pipeline.dossier_documents import find_document  # noqa: E402
-from pipeline.lifecycle import Action  # noqa: E402
-from pipeline.migrate import upgrade  # noqa: E402
+from pipeline.commands.accounts import create_user  # noqa: E402
+from pipeline.commands.act import act_on_dossier  # noqa: E402
+from pipeline.documents.stored import find_document  # noqa: E402
+from pipeline.domain.lifecycle import Action  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
+from pipeline.store.migrate import upgrade  # noqa: E402
 from teledossier.bootstrap import build_runtime  # noqa: E402
 from tests.browser.live import (  # noqa: E402
     AGENTS_EMAIL,

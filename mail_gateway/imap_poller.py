@@ -64,8 +64,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from sqlalchemy import select
 
-from pipeline.db import Database
-from pipeline.model import InstallationSetting
+from pipeline.store.db import Database
+from pipeline.store.model import InstallationSetting
 
 log = logging.getLogger(__name__)
 

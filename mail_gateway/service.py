@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 
 from mail_gateway.smtp_server import start_smtp_server
 from pipeline.context import PipelineContext
-from pipeline.replies.receive import InboundTooLarge, receive_mail
+from pipeline.mail.replies.receive import InboundTooLarge, receive_mail
 
 log = logging.getLogger(__name__)
 

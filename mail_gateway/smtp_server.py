@@ -19,10 +19,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from pipeline.context import PipelineContext
-from pipeline.replies.addresses import is_gateway_address, token_from_address
-from pipeline.replies.receive import receive_mail
-from pipeline.replies.reply import Reply, read_reply
-from pipeline.replies.tokens import find_reply_token
+from pipeline.mail.replies.addresses import is_gateway_address, token_from_address
+from pipeline.mail.replies.receive import receive_mail
+from pipeline.mail.replies.reply import Reply, read_reply
+from pipeline.mail.replies.tokens import find_reply_token
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pipeline.blobs import BlobStore
-from pipeline.cache import TtlCache
-from pipeline.clock import Clock, SystemClock
-from pipeline.db import Database
-from pipeline.demarches import Election
+from pipeline.domain.clock import Clock, SystemClock
+from pipeline.domain.demarches import Election
 from pipeline.settings import Settings
+from pipeline.store.blobs import BlobStore
+from pipeline.store.cache import TtlCache
+from pipeline.store.db import Database
 
 
 class MailTransport(Protocol):

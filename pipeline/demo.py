@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from documents import generate_identity
-from pipeline.accounts import create_user
-from pipeline.communes import create_commune, issue_token
+from pipeline.commands.accounts import create_user
+from pipeline.commands.communes import create_commune, issue_token
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import save_identity
-from pipeline.model import Commune
+from pipeline.documents import generate_identity
+from pipeline.documents.stored import save_identity
+from pipeline.store.model import Commune
 
 DEMO_INSEE = "99999"  # fictitious: no real commune has it
 DEMO_NAME = "Démoville"

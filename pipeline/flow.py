@@ -23,14 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.commands.reply_by_mail import handle_inbound
 from pipeline.context import PipelineContext
-from pipeline.lifecycle import Stage
-from pipeline.mail_outbox import MAIL_QUEUE, SEND_ACTOR, send_mail
-from pipeline.replies.receive import HANDLE_ACTOR, INBOUND_QUEUE
+from pipeline.domain.lifecycle import Stage
+from pipeline.mail.outbox import MAIL_QUEUE, SEND_ACTOR, send_mail
+from pipeline.mail.replies.receive import HANDLE_ACTOR, INBOUND_QUEUE
 from pipeline.stages.attestation import issue_attestation
 from pipeline.stages.closure import close_dossier
 from pipeline.stages.deposit import deposit_documents
-from pipeline.stages.inbound import handle_inbound
 from pipeline.stages.intake import acknowledge_submission
 from pipeline.stages.notification import notify_agents
 from pipeline.stages.validation import validate_dossier

@@ -9,11 +9,11 @@ import dramatiq
 
 from mail_gateway.service import MailGateway
 from mail_gateway.transport import build_transport
-from pipeline.clock import Clock, SystemClock
 from pipeline.context import MailTransport, PipelineContext
-from pipeline.db import Database, installation_secret, make_engine
-from pipeline.elections import load_elections
+from pipeline.domain.clock import Clock, SystemClock
+from pipeline.domain.elections import load_elections
 from pipeline.settings import Settings
+from pipeline.store.db import Database, installation_secret, make_engine
 from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.reconciler import ReconcilerLoop

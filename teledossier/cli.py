@@ -160,7 +160,7 @@ def _wait_for_signal() -> None:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.migrate import upgrade
+    from pipeline.store.migrate import upgrade
 
     upgrade(settings.database_url)
     print("Base de données à jour.")
@@ -169,7 +169,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.demo import seed_demo_if_empty
-    from pipeline.migrate import upgrade
+    from pipeline.store.migrate import upgrade
     from teledossier.server import start_server
     from web_minimal import create_app
 
@@ -292,7 +292,7 @@ def cmd_mail_gateway(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_commune_create(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import create_commune
+    from pipeline.commands.communes import create_commune
 
     with _context(settings) as ctx:
         commune = create_commune(ctx, insee=args.insee, name=args.name,
@@ -302,8 +302,8 @@ def cmd_commune_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import issue_token
-    from pipeline.tokens import SCOPES
+    from pipeline.commands.communes import issue_token
+    from pipeline.commands.tokens import SCOPES
 
     with _context(settings) as ctx:
         token = issue_token(ctx, args.commune, tuple(args.scope or SCOPES), args.label)
@@ -312,7 +312,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import commune_tokens
+    from pipeline.commands.communes import commune_tokens
 
     with _context(settings) as ctx:
         tokens = commune_tokens(ctx, args.commune)
@@ -328,7 +328,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import revoke_api_token
+    from pipeline.commands.communes import revoke_api_token
 
     raw = args.id.strip()
     if not raw.isdecimal() or int(raw) < 1:
@@ -344,7 +344,7 @@ def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_commune_set(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import update_commune
+    from pipeline.commands.communes import update_commune
 
     proof = None
     if args.rco_proof_of_address is not None:
@@ -358,7 +358,7 @@ def cmd_commune_set(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_commune_list(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.communes import list_communes
+    from pipeline.commands.communes import list_communes
 
     with _context(settings) as ctx:
         communes = list_communes(ctx)
@@ -387,13 +387,13 @@ def _yes_no(option: str, value: str) -> bool:
 
 def _when(instant: Any) -> str:
     """An instant as agents read it: Paris time, day first."""
-    from pipeline.clock import PARIS
+    from pipeline.domain.clock import PARIS
 
     return f"{instant.astimezone(PARIS):%d/%m/%Y %H:%M}"
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.accounts import create_user
+    from pipeline.commands.accounts import create_user
 
     with _context(settings) as ctx:
         user, password = create_user(ctx, email=args.email, role=args.role,
@@ -404,7 +404,7 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.accounts import set_active
+    from pipeline.commands.accounts import set_active
 
     with _context(settings) as ctx:
         set_active(ctx, args.email, active=False)
@@ -414,7 +414,7 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_enable(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.accounts import set_active
+    from pipeline.commands.accounts import set_active
 
     with _context(settings) as ctx:
         set_active(ctx, args.email, active=True)
@@ -423,7 +423,7 @@ def cmd_user_enable(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_end_sessions(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.accounts import end_sessions
+    from pipeline.commands.accounts import end_sessions
 
     with _context(settings) as ctx:
         end_sessions(ctx, args.email)
@@ -432,7 +432,7 @@ def cmd_user_end_sessions(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.status import gather_status
+    from pipeline.ops.status import gather_status
 
     with _context(settings) as ctx:
         report = gather_status(ctx)
@@ -488,7 +488,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.failed_work import list_failed
+    from pipeline.ops.failed_work import list_failed
 
     with _context(settings) as ctx:
         rows = list_failed(ctx)
@@ -502,7 +502,7 @@ def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_failed_replay(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.failed_work import list_failed, replay
+    from pipeline.ops.failed_work import list_failed, replay
 
     with _context(settings) as ctx:
         ids = [row.id for row in list_failed(ctx)] if args.all else args.ids

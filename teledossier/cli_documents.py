@@ -1,7 +1,7 @@
 """``teledossier verify``, ``commune signing`` and ``attestation revoke``: the signed documents.
 
 ``commune signing`` reads its files here; checking and storing them is
-``pipeline.commune_signing``'s, shared with the commune admin's page.
+``pipeline.commands.signing``'s, shared with the commune admin's page.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pipeline.settings import Settings
 if TYPE_CHECKING:
     # Only for annotations: the documents package (reportlab, pyHanko) loads when a command
     # needs it, so that ``teledossier --help`` stays quick.
-    from pipeline.commune_signing import SigningChange, SigningStatus
+    from pipeline.commands.signing import SigningChange, SigningStatus
 
 
 def add_document_commands(sub: Any, commune: Any) -> None:
@@ -56,8 +56,8 @@ def add_document_commands(sub: Any, commune: Any) -> None:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from documents import verify_file
-    from pipeline.dossier_documents import trusted_communes
+    from pipeline.documents import verify_file
+    from pipeline.documents.stored import trusted_communes
     from teledossier.cli import _context
 
     with _context(settings) as ctx, ctx.db.transaction() as session:
@@ -73,9 +73,9 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from pipeline.dossier_documents import find_document
-    from pipeline.model import Dossier
-    from pipeline.references import normalize_reference
+    from pipeline.documents.stored import find_document
+    from pipeline.domain.references import normalize_reference
+    from pipeline.store.model import Dossier
     from teledossier.cli import _context, _when
 
     reference = normalize_reference(args.reference)
@@ -102,8 +102,8 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_commune_signing(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.commune_signing import UnknownCommune, apply_change, signing_status
-    from pipeline.communes import normalize_insee
+    from pipeline.commands.communes import normalize_insee
+    from pipeline.commands.signing import UnknownCommune, apply_change, signing_status
     from teledossier.cli import _context
 
     insee = normalize_insee(args.insee)
@@ -122,7 +122,7 @@ def cmd_commune_signing(settings: Settings, args: argparse.Namespace) -> int:
 
 def read_change(args: argparse.Namespace) -> SigningChange:
     """Read the options' files; SigningError when one is unusable or they do not go together."""
-    from pipeline.commune_signing import (
+    from pipeline.commands.signing import (
         MAX_IMAGE_BYTES,
         MAX_PEM_BYTES,
         SigningChange,
@@ -187,7 +187,7 @@ def _image_state(size: int | None) -> str:
 
 def _option(option: str, check: Callable[..., Any], *args: Any) -> Any:
     """``check(*args)``, its SigningError said with the option it is about."""
-    from pipeline.commune_signing import SigningError
+    from pipeline.commands.signing import SigningError
 
     try:
         return check(*args)
@@ -196,7 +196,7 @@ def _option(option: str, check: Callable[..., Any], *args: Any) -> Any:
 
 
 def _read(path: str, limit: int, what: str) -> bytes:
-    from pipeline.commune_signing import SigningError
+    from pipeline.commands.signing import SigningError
 
     try:
         with open(path, "rb") as file:

@@ -29,7 +29,7 @@ def add_mail_commands(sub: Any) -> None:
 
 
 def cmd_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.replies.reply import read_reply
+    from pipeline.mail.replies.reply import read_reply
 
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -42,7 +42,7 @@ def cmd_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.replies.log import inbound_log
+    from pipeline.mail.replies.log import inbound_log
     from teledossier.cli import _context
 
     with _context(settings) as ctx:
@@ -61,7 +61,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_undelivered(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.replies.log import undelivered_mails
+    from pipeline.mail.replies.log import undelivered_mails
     from teledossier.cli import _context
 
     with _context(settings) as ctx:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.migrate import upgrade
 from pipeline.settings import Settings
+from pipeline.store.migrate import upgrade
 from teledossier.bootstrap import Runtime, build_runtime
 from tests import services
 

@@ -10,7 +10,7 @@ import base64
 import zlib
 from collections.abc import Sequence
 
-from pipeline.attachments import check_file
+from pipeline.domain.attachments import check_file
 
 #: The catalog and one empty page: objects 1, 2 and 3 of every document here.
 CATALOG = b"<</Type/Catalog/Pages 2 0 R>>"

@@ -73,7 +73,7 @@ def runtime_of(app: Flask) -> Runtime:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pipeline.replies.charsets import decoded_header
+    from pipeline.mail.replies.charsets import decoded_header
     from web_minimal import (
         agents,
         api,

@@ -14,17 +14,17 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file,
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from pipeline.actions import DossierNotFound, act_on_dossier
-from pipeline.attachments import IncomingAttachment, check_attachments
-from pipeline.clock import paris_today
+from pipeline.commands.act import DossierNotFound, act_on_dossier
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.commands.tokens import find_token
 from pipeline.context import PipelineContext
-from pipeline.demarches import DEMARCHES, FieldError, InvalidDossier, limits
-from pipeline.demarches.xml_input import parse_dossier_xml
-from pipeline.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
-from pipeline.model import Dossier, Mail
-from pipeline.references import normalize_reference
-from pipeline.stages.intake import Submission, submit_dossier
-from pipeline.tokens import find_token
+from pipeline.domain.attachments import IncomingAttachment, check_attachments
+from pipeline.domain.clock import paris_today
+from pipeline.domain.demarches import DEMARCHES, FieldError, InvalidDossier, limits
+from pipeline.domain.demarches.xml_input import parse_dossier_xml
+from pipeline.domain.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
+from pipeline.domain.references import normalize_reference
+from pipeline.store.model import Dossier, Mail
 from web_minimal import runtime_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 
-from pipeline import accounts, citizen_accounts
+from pipeline.commands import accounts, citizen_accounts
 from pipeline.context import PipelineContext
-from pipeline.model import CitizenAccount, User
+from pipeline.store.model import CitizenAccount, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Session keys: whose session it is, the account's session version then, when it was opened.

@@ -15,12 +15,12 @@ from email.utils import format_datetime, make_msgid
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from sqlalchemy import func, select
 
-from pipeline.attachments import sniff_media_type
-from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.model import InboundMail, Mail
-from pipeline.replies.charsets import decoded_header
-from pipeline.replies.receive import InboundTooLarge, receive_mail
+from pipeline.domain.attachments import sniff_media_type
+from pipeline.domain.clock import PARIS
+from pipeline.mail.replies.charsets import decoded_header
+from pipeline.mail.replies.receive import InboundTooLarge, receive_mail
+from pipeline.store.model import InboundMail, Mail
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 SHOWN = 200

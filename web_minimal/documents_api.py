@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.context import PipelineContext
-from pipeline.dossier_package import dossier_package, package_name
-from pipeline.model import Dossier, DossierDocument
-from pipeline.references import normalize_reference
+from pipeline.documents.dossier_package import dossier_package, package_name
+from pipeline.domain.references import normalize_reference
+from pipeline.store.model import Dossier, DossierDocument
 from web_minimal import runtime_of
 from web_minimal.api import ApiError, _api_error, authenticate
 from web_minimal.files import send_upload

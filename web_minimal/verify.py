@@ -31,15 +31,15 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents import QrFacts, verify_qr_payload
-from documents.qr import BASE64URL, MAX_PAYLOAD_CHARS, payload_from_url
-from documents.text import short_date
-from pipeline.blobs import BlobStore
-from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import find_document
-from pipeline.model import Commune, CommuneKey, Dossier, VerificationCheck
-from pipeline.references import normalize_reference
+from pipeline.documents import QrFacts, verify_qr_payload
+from pipeline.documents.qr import BASE64URL, MAX_PAYLOAD_CHARS, payload_from_url
+from pipeline.documents.stored import find_document
+from pipeline.documents.text import short_date
+from pipeline.domain.clock import PARIS
+from pipeline.domain.references import normalize_reference
+from pipeline.store.blobs import BlobStore
+from pipeline.store.model import Commune, CommuneKey, Dossier, VerificationCheck
 from web_minimal import runtime_of
 
 bp = Blueprint("verify", __name__, url_prefix="/verifier")

@@ -10,9 +10,9 @@ import dramatiq
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 from pipeline.context import PipelineContext
-from pipeline.failed_work import STAGE_QUEUES, note_failed_run
+from pipeline.errors import PermanentError
 from pipeline.flow import ROUTES, Route
-from pipeline.stages.common import PermanentError
+from pipeline.ops.failed_work import STAGE_QUEUES, note_failed_run
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 import dramatiq
 
 from pipeline.context import PipelineContext
-from pipeline.failed_work import record_failure
+from pipeline.ops.failed_work import record_failure
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from pipeline.context import PipelineContext
-from pipeline.reconciler import reconcile
+from pipeline.ops.reconciler import reconcile
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 import dramatiq
 
 from pipeline.context import PipelineContext
-from pipeline.db import OutboxEntry
-from pipeline.outbox import Publish, forget, publish_committed, relay_once
+from pipeline.store.db import OutboxEntry
+from pipeline.store.outbox import Publish, forget, publish_committed, relay_once
 
 log = logging.getLogger(__name__)
 

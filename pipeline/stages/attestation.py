@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from documents import issue_attestation as sign_attestation
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import (
+from pipeline.documents import issue_attestation as sign_attestation
+from pipeline.documents.stored import (
     dossier_facts,
     find_document,
     signing_identity,
     store_document,
 )
-from pipeline.lifecycle import Action, Stage
-from pipeline.model import HistoryEntry
-from pipeline.stages.common import lock_stage
+from pipeline.domain.lifecycle import Action, Stage
+from pipeline.store.dossiers import lock_stage
+from pipeline.store.model import HistoryEntry
 
 
 def issue_attestation(dossier_id: str, ctx: PipelineContext) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents import render_refus
-from pipeline import mail_templates
-from pipeline.clock import PARIS
-from pipeline.confidential_space import deposit_document
+from pipeline.commands.deposit import deposit_document
 from pipeline.context import PipelineContext
-from pipeline.demarches import ILE
-from pipeline.dossier_documents import dossier_facts, signing_identity, store_document
-from pipeline.lifecycle import AGENT_ACTIONS, Action, Outcome, Stage
-from pipeline.mail_outbox import queue_mail
-from pipeline.model import Dossier, DossierDocument, HistoryEntry
-from pipeline.replies.tokens import revoke_dossier_tokens
-from pipeline.stages.common import follow_url, lock_stage, sender_name
+from pipeline.documents import render_refus
+from pipeline.documents.stored import dossier_facts, signing_identity, store_document
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches import ILE
+from pipeline.domain.lifecycle import AGENT_ACTIONS, Action, Outcome, Stage
+from pipeline.mail import wording
+from pipeline.mail.outbox import queue_mail
+from pipeline.mail.pages import follow_url
+from pipeline.mail.replies.tokens import revoke_dossier_tokens
+from pipeline.mail.wording import sender_name
+from pipeline.store.dossiers import lock_stage
+from pipeline.store.model import Dossier, DossierDocument, HistoryEntry
 
 
 def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
@@ -35,7 +37,7 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
         notice = None
         if dossier.outcome_enum is Outcome.REFUSED and dossier.demarche == ILE.id:
             notice = _refusal_notice(session, ctx, dossier, decision)
-        subject, body = mail_templates.closed(dossier, decision.comment, follow_url(ctx, dossier))
+        subject, body = wording.closed(dossier, decision.comment, follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="closed", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier=dossier, attachment=notice)

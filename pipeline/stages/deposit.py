@@ -6,13 +6,14 @@ a partner portal) finds the document once the address is verified. The pipeline 
 
 from __future__ import annotations
 
-from pipeline import mail_templates
-from pipeline.confidential_space import deposit_document, space_url
+from pipeline.commands.deposit import deposit_document, space_url
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import find_document
-from pipeline.lifecycle import Stage
-from pipeline.mail_outbox import queue_mail
-from pipeline.stages.common import lock_stage, sender_name
+from pipeline.documents.stored import find_document
+from pipeline.domain.lifecycle import Stage
+from pipeline.mail import wording
+from pipeline.mail.outbox import queue_mail
+from pipeline.mail.wording import sender_name
+from pipeline.store.dossiers import lock_stage
 
 
 def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
@@ -23,7 +24,7 @@ def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
         attestation = find_document(session, dossier.id, "attestation")
         if attestation is not None:
             deposit_document(session, ctx, dossier, attestation)
-            subject, body = mail_templates.documents_await(dossier, [attestation.filename],
+            subject, body = wording.documents_await(dossier, [attestation.filename],
                                                            space_url(ctx))
             queue_mail(session, ctx, cause=dossier.cause(), recipient=dossier.citizen_email,
                        purpose="documents_await", subject=subject, body=body,

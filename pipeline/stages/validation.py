@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from documents import render_form
-from pipeline import mail_templates
-from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.demarches import ValidationContext
-from pipeline.dossier_documents import FORM_KINDS, dossier_facts, store_document
-from pipeline.lifecycle import Action, Stage
-from pipeline.mail_outbox import queue_mail
-from pipeline.routing import commune_codes
-from pipeline.stages.common import (
-    attachment_infos,
-    demarche_of,
-    follow_url,
-    lock_stage,
-    sender_name,
-)
+from pipeline.documents import render_form
+from pipeline.documents.stored import FORM_KINDS, dossier_facts, store_document
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches import ValidationContext
+from pipeline.domain.lifecycle import Action, Stage
+from pipeline.mail import wording
+from pipeline.mail.outbox import queue_mail
+from pipeline.mail.pages import follow_url
+from pipeline.mail.wording import sender_name
+from pipeline.store.competence import commune_codes
+from pipeline.store.dossiers import attachment_infos, demarche_of, lock_stage
 
 
 def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
@@ -49,7 +45,7 @@ def validate_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             return
         entry = dossier.apply(Action.FOUND_INCOMPLETE, at=now, actor="system",
                               channel="pipeline", comment="\n".join(report.missing))
-        subject, body = mail_templates.incomplete(dossier, report.missing,
+        subject, body = wording.incomplete(dossier, report.missing,
                                                   follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="incomplete", subject=subject, body=body,

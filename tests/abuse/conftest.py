@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from pipeline.demo import seed_demo_if_empty
-from pipeline.migrate import upgrade
-from pipeline.model import (
+from pipeline.settings import Settings
+from pipeline.store.migrate import upgrade
+from pipeline.store.model import (
     Attachment,
     Blob,
     CitizenAccount,
@@ -31,7 +32,6 @@ from pipeline.model import (
     Mail,
     User,
 )
-from pipeline.settings import Settings
 from teledossier.bootstrap import build_runtime
 from tests import services
 from tests.mail_sink import MailSink

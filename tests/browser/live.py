@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from pipeline import citizen_accounts
-from pipeline.accounts import create_user
-from pipeline.clock import SystemClock, paris_today
-from pipeline.communes import create_commune
-from pipeline.failed_work import record_failure
-from pipeline.model import Dossier, Mail
-from pipeline.stages.intake import IncomingAttachment, Submission, submit_dossier
+from pipeline.commands import citizen_accounts
+from pipeline.commands.accounts import create_user
+from pipeline.commands.communes import create_commune
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.clock import SystemClock, paris_today
+from pipeline.ops.failed_work import record_failure
+from pipeline.stages.intake import IncomingAttachment
+from pipeline.store.model import Dossier, Mail
 from teledossier.bootstrap import Runtime
 from teledossier.server import WebServer, start_server
 from tests.pdfs import ONE_PAGE

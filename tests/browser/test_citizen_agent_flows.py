@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from documents import verify_attestation
-from pipeline.dossier_documents import trusted_communes
+from pipeline.documents import verify_attestation
+from pipeline.documents.stored import trusted_communes
 from tests.browser.live import (
     LiveApp,
     attach,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.communes import create_commune, issue_token
-from pipeline.migrate import upgrade
+from pipeline.commands.communes import create_commune, issue_token
 from pipeline.settings import Settings
+from pipeline.store.migrate import upgrade
 from teledossier.bootstrap import build_runtime
 from tests.mail_sink import MailSink
 from tests.processes import AppProcess, api, app_env, free_port, wait_until

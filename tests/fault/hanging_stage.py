@@ -16,9 +16,9 @@ import time
 import pipeline.flow
 import workers.actors
 from pipeline.context import PipelineContext
-from pipeline.lifecycle import Stage
-from pipeline.stages.common import lock_stage
+from pipeline.domain.lifecycle import Stage
 from pipeline.stages.validation import validate_dossier
+from pipeline.store.dossiers import lock_stage
 from teledossier.cli import main
 
 MARKER = "SANSFIN"

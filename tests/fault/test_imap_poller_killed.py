@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from mail_gateway.imap_poller import DbPollerState
-from pipeline.db import Database, make_engine
-from pipeline.migrate import upgrade
+from pipeline.store.db import Database, make_engine
+from pipeline.store.migrate import upgrade
 from tests.dovecot import DovecotServer, running_dovecot
 
 pytestmark = pytest.mark.fault
@@ -35,7 +35,7 @@ KILLED_AT = 25
 POLLER = r"""
 import logging, re, signal, sqlite3, sys, threading, time
 from mail_gateway.imap_poller import DbPollerState, ImapPoller
-from pipeline.db import Database, make_engine
+from pipeline.store.db import Database, make_engine
 
 url, state_url, store_path, killed_at = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 store = sqlite3.connect(store_path, timeout=30)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipeline.failed_work import MAX_FAILED_RUNS
+from pipeline.ops.failed_work import MAX_FAILED_RUNS
 from tests.fault.conftest import Installation
 from tests.mail_sink import MailSink
 from tests.processes import AppProcess, api, app_env, free_port, rco_dossier, wait_ready, wait_until

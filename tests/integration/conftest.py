@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.migrate import upgrade
+from pipeline.store.migrate import upgrade
 from teledossier.cli import main
 
 #: The commune every CLI test starts with (``cli`` creates it).

@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from pipeline.communes import create_commune, issue_token
-from pipeline.model import ApiToken, Blob, Dossier
+from pipeline.commands.communes import create_commune, issue_token
 from pipeline.settings import Settings
+from pipeline.store.model import ApiToken, Blob, Dossier
 from teledossier.bootstrap import Runtime, build_runtime
 from tests.pdfs import ONE_PAGE
 from web_minimal import JSON_PREFIXES, create_app

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from pipeline.model import Attachment
+from pipeline.store.model import Attachment
 from teledossier.bootstrap import Runtime
 from tests.integration.test_api import (
     DOSSIERS,

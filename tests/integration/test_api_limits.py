@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.demarches import limits
-from pipeline.demarches.common import OLD_BIRTH
-from pipeline.model import HistoryEntry
+from pipeline.domain.demarches import limits
+from pipeline.domain.demarches.common import OLD_BIRTH
+from pipeline.store.model import HistoryEntry
 from teledossier.bootstrap import Runtime
 from tests.integration.test_api import (
     DOSSIERS,

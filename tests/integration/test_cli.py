@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.model import ApiToken, Commune
+from pipeline.store.model import ApiToken, Commune
 from teledossier.bootstrap import Runtime
 from tests.integration.conftest import Cli
 from tests.processes import TELEDOSSIER, app_env, free_port

@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.accounts import create_user
-from pipeline.actions import act_on_dossier
-from pipeline.clock import FixedClock
-from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH
-from pipeline.failed_work import list_failed, replay
-from pipeline.lifecycle import Action, IllegalTransition
-from pipeline.mail_outbox import send_mail
-from pipeline.stages.intake import acknowledge_submission, submit_dossier
+from pipeline.commands.accounts import create_user
+from pipeline.commands.act import act_on_dossier
+from pipeline.commands.submit import submit_dossier
+from pipeline.domain.clock import FixedClock
+from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH
+from pipeline.domain.lifecycle import Action, IllegalTransition
+from pipeline.mail.outbox import send_mail
+from pipeline.ops.failed_work import list_failed, replay
+from pipeline.stages.intake import acknowledge_submission
 from pipeline.stages.validation import validate_dossier
 from teledossier.bootstrap import Runtime
 from tests.integration.test_pipeline import (
@@ -68,7 +69,7 @@ def test_refuser_without_comment_applies_the_prepared_motive(
     receipt = _flagged_too_old(ctx, commune_id)
     motive = view(ctx, receipt.dossier_id)
     with ctx.db.transaction() as session:
-        from pipeline.model import Dossier
+        from pipeline.store.model import Dossier
 
         prepared = session.get(Dossier, receipt.dossier_id).report["refusal_motive"]
     assert prepared and motive.status == "transmitted"
@@ -98,7 +99,7 @@ def test_eligibility_is_judged_on_the_filing_day_not_the_day_validation_runs(
     validate_dossier(receipt.dossier_id, ctx)
 
     with ctx.db.transaction() as session:
-        from pipeline.model import Dossier
+        from pipeline.store.model import Dossier
 
         report = session.get(Dossier, receipt.dossier_id).report
     codes = [flag["code"] for flag in report["flags"]]
@@ -111,7 +112,7 @@ def test_agents_who_asked_get_the_notification_too(sqlite_runtime: Runtime) -> N
     keen, _ = create_user(ctx, email="keen@demoville.test", role="agent", commune_insee="99999")
     create_user(ctx, email="quiet@demoville.test", role="agent", commune_insee="99999")
     with ctx.db.transaction() as session:
-        from pipeline.model import User
+        from pipeline.store.model import User
 
         session.get(User, keen.id).wants_notifications = True
     receipt = to_transmitted(ctx, commune_id)

@@ -14,19 +14,19 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
-import documents
-from documents.pdftext import page_text
-from pipeline.attachments import IncomingAttachment, check_file
-from pipeline.communes import create_commune, issue_token
+from pipeline import documents
+from pipeline.commands.communes import create_commune, issue_token
+from pipeline.commands.submit import Submission, submit_dossier
 from pipeline.context import PipelineContext
-from pipeline.dossier_documents import (
+from pipeline.documents.pdftext import page_text
+from pipeline.documents.stored import (
     dossier_facts,
     signing_identity,
     store_document,
     trusted_communes,
 )
-from pipeline.model import Commune, Dossier, DossierDocument
-from pipeline.stages.intake import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment, check_file
+from pipeline.store.model import Commune, Dossier, DossierDocument
 from teledossier.bootstrap import Runtime
 from tests.integration.test_api import INSEE, OTHER_INSEE, PDF, Api, make_api, png, rco_data
 

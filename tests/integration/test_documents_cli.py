@@ -17,11 +17,11 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 from sqlalchemy import func, select
 
-from documents import generate_identity, issue_attestation
-from documents.pdftext import page_text
 from pipeline.demo import DEMO_INSEE, seed_demo_if_empty
-from pipeline.dossier_documents import dossier_facts
-from pipeline.model import Commune, CommuneKey, CommuneSigning
+from pipeline.documents import generate_identity, issue_attestation
+from pipeline.documents.pdftext import page_text
+from pipeline.documents.stored import dossier_facts
+from pipeline.store.model import Commune, CommuneKey, CommuneSigning
 from teledossier.bootstrap import Runtime
 from tests.integration.conftest import Cli
 from tests.integration.test_api import INSEE

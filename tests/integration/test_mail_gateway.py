@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.sink import free_port
-from pipeline.attachments import IncomingAttachment
-from pipeline.communes import create_commune, issue_token
-from pipeline.model import CitizenDocument, Dossier, InboundMail, Mail, ReplyToken
-from pipeline.stages.intake import Submission, submit_dossier
+from pipeline.commands.communes import create_commune, issue_token
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.store.model import CitizenDocument, Dossier, InboundMail, Mail, ReplyToken
 from teledossier.bootstrap import Runtime
 from tests.mail_sink import MailSink, Received
 from tests.pdfs import ONE_PAGE, stored, with_catalog
@@ -102,7 +102,7 @@ def file_dossier(gw: Gateway) -> tuple[str, Received]:
 
 
 def _commune_id(gw: Gateway) -> int:
-    from pipeline.model import Commune
+    from pipeline.store.model import Commune
 
     with gw.ctx.db.transaction() as session:
         return session.scalars(select(Commune.id)).one()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.attachments import IncomingAttachment
-from pipeline.communes import create_commune
-from pipeline.model import Commune, Dossier, InboundMail, Mail, ReplyToken
-from pipeline.stages.intake import Submission, submit_dossier
+from pipeline.commands.communes import create_commune
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.store.model import Commune, Dossier, InboundMail, Mail, ReplyToken
 from teledossier.bootstrap import Runtime
 from teledossier.cli import main
 from tests.pdfs import ONE_PAGE
@@ -160,8 +160,8 @@ def test_dev_mail_is_absent_when_a_relay_is_configured(
 
 def test_mail_log_and_disabled_agent(catcher: Runtime,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline.accounts import create_user
-    from pipeline.model import User
+    from pipeline.commands.accounts import create_user
+    from pipeline.store.model import User
 
     create_user(catcher.ctx, email="instructeur@demoville.test", role="agent",
                 commune_insee="99999")

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from pipeline.migrate import upgrade
-from pipeline.model import Base
+from pipeline.store.migrate import upgrade
+from pipeline.store.model import Base
 
 
 def differences(url: str) -> list[object]:

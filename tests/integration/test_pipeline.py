@@ -23,26 +23,35 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import delete, func, select, update
 
 import workers.actors
-from documents import verify_attestation
 from mail_gateway.transport import SmtpTransport
-from pipeline.actions import DossierNotFound, act_on_dossier, find_dossier_id
-from pipeline.attachments import IncomingAttachment
-from pipeline.clock import FixedClock
-from pipeline.communes import create_commune
+from pipeline.commands.act import DossierNotFound, act_on_dossier, find_dossier_id
+from pipeline.commands.communes import create_commune
+from pipeline.commands.submit import Receipt, Submission, submit_dossier
 from pipeline.context import PipelineContext, TemporaryMailError
-from pipeline.demarches import RCO
-from pipeline.dossier_documents import find_document, trusted_communes
-from pipeline.failed_work import (
+from pipeline.documents import verify_attestation
+from pipeline.documents.stored import find_document, trusted_communes
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.domain.clock import FixedClock
+from pipeline.domain.demarches import RCO
+from pipeline.domain.lifecycle import Action, IllegalTransition
+from pipeline.errors import PermanentError
+from pipeline.flow import ROUTES
+from pipeline.mail.outbox import GIVE_UP_AFTER, send_mail
+from pipeline.ops.failed_work import (
     MAX_FAILED_RUNS,
     list_failed,
     note_failed_run,
     record_failure,
     replay,
 )
-from pipeline.flow import ROUTES
-from pipeline.lifecycle import Action, IllegalTransition
-from pipeline.mail_outbox import GIVE_UP_AFTER, send_mail
-from pipeline.model import (
+from pipeline.ops.reconciler import reconcile
+from pipeline.stages.attestation import issue_attestation
+from pipeline.stages.closure import close_dossier
+from pipeline.stages.deposit import deposit_documents
+from pipeline.stages.intake import acknowledge_submission
+from pipeline.stages.notification import notify_agents
+from pipeline.stages.validation import validate_dossier
+from pipeline.store.model import (
     CitizenDocument,
     Dossier,
     DossierDocument,
@@ -50,14 +59,6 @@ from pipeline.model import (
     Mail,
     OutboxMessage,
 )
-from pipeline.reconciler import reconcile
-from pipeline.stages.attestation import issue_attestation
-from pipeline.stages.closure import close_dossier
-from pipeline.stages.common import PermanentError
-from pipeline.stages.deposit import deposit_documents
-from pipeline.stages.intake import Receipt, Submission, acknowledge_submission, submit_dossier
-from pipeline.stages.notification import notify_agents
-from pipeline.stages.validation import validate_dossier
 from teledossier.bootstrap import Runtime
 from tests.pdfs import ONE_PAGE
 

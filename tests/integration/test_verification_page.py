@@ -12,13 +12,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from documents import QrFacts, generate_identity, sign_qr_payload
-from documents.identity import load_qr_private_key
-from documents.qr import payload_from_url, verification_url
-from pipeline.communes import create_commune
-from pipeline.dossier_documents import find_document, save_identity, signing_identity
-from pipeline.model import Commune, DossierDocument, VerificationCheck
-from pipeline.references import new_reference
+from pipeline.commands.communes import create_commune
+from pipeline.documents import QrFacts, generate_identity, sign_qr_payload
+from pipeline.documents.identity import load_qr_private_key
+from pipeline.documents.qr import payload_from_url, verification_url
+from pipeline.documents.stored import find_document, save_identity, signing_identity
+from pipeline.domain.references import new_reference
+from pipeline.store.model import Commune, DossierDocument, VerificationCheck
 from teledossier.bootstrap import Runtime
 from tests.integration.test_api import INSEE
 from tests.integration.test_documents_api import (

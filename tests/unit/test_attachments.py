@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from pipeline.attachments import (
+from pipeline.domain.attachments import (
     KIND_LABELS,
     IncomingAttachment,
     check_attachment,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.demarches import (
+from pipeline.domain.demarches import (
     DEMARCHES,
     ILE,
     AttachmentInfo,
@@ -15,8 +15,8 @@ from pipeline.demarches import (
     InvalidDossier,
     ValidationContext,
 )
-from pipeline.demarches.common import sixth_wednesday_before
-from pipeline.demarches.ile import online_deadline
+from pipeline.domain.demarches.common import sixth_wednesday_before
+from pipeline.domain.demarches.ile import online_deadline
 
 #: Municipal elections, first round Sunday 15/03/2026: online deadline Wednesday 04/02/2026,
 #: late exceptions until 05/03/2026 (J-10).
@@ -89,7 +89,7 @@ def test_ile_is_registered_under_its_national_identifier() -> None:
 
 
 def test_layout_is_documented_in_the_module() -> None:
-    import pipeline.demarches.ile as module
+    import pipeline.domain.demarches.ile as module
 
     for word in ("Rattachement", "InscriptionPrecedente", "Election", "MotifTardif"):
         assert word in module.__doc__

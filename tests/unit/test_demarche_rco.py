@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from pipeline.demarches import DEMARCHES, RCO, AttachmentInfo, InvalidDossier, ValidationContext
-from pipeline.demarches.common import (
+from pipeline.domain.demarches import (
+    DEMARCHES,
+    RCO,
+    AttachmentInfo,
+    InvalidDossier,
+    ValidationContext,
+)
+from pipeline.domain.demarches.common import (
     BAD_POSTCODE,
     FUTURE_BIRTH,
     OLD_BIRTH,

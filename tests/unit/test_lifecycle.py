@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.lifecycle import (
+from pipeline.domain.lifecycle import (
     AGENT_ACTIONS,
     NEEDS_MOTIVE,
     Action,
@@ -18,7 +18,7 @@ from pipeline.lifecycle import (
     Status,
     decide,
 )
-from pipeline.model import Dossier
+from pipeline.store.model import Dossier
 
 T0 = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 MOTIVE = "Pièce illisible : merci de renvoyer une copie nette."

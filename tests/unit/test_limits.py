@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from pipeline.demarches import ILE, RCO, InvalidDossier, limits
-from pipeline.demarches.common import TEXT
-from pipeline.demarches.ile import LAYOUT as ILE_LAYOUT
-from pipeline.demarches.rco import LAYOUT as RCO_LAYOUT
-from pipeline.model import Dossier
+from pipeline.domain.demarches import ILE, RCO, InvalidDossier, limits
+from pipeline.domain.demarches.common import TEXT
+from pipeline.domain.demarches.ile import LAYOUT as ILE_LAYOUT
+from pipeline.domain.demarches.rco import LAYOUT as RCO_LAYOUT
+from pipeline.store.model import Dossier
 
 TODAY = date(2026, 3, 10)
 ROOT = Path(__file__).parents[2]
-XSD = ROOT / "documents" / "xsd" / "commun.xsd"
+XSD = ROOT / "pipeline" / "documents" / "xsd" / "commun.xsd"
 
 
 def text_paths(layout: dict[str, Any], prefix: str = "") -> Iterator[str]:

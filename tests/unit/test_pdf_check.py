@@ -10,9 +10,9 @@ import pikepdf
 import pytest
 from reportlab.pdfgen import canvas
 
-from documents import generate_identity, issue_attestation, render_form, render_recepisse
-from pipeline.attachments import CheckedFile, FileRefused, check_file
-from pipeline.pdf_process import TOO_LONG, UNREADABLE, PdfChecker, PdfRefused
+from pipeline.documents import generate_identity, issue_attestation, render_form, render_recepisse
+from pipeline.domain.attachments import CheckedFile, FileRefused, check_file
+from pipeline.domain.pdf_process import TOO_LONG, UNREADABLE, PdfChecker, PdfRefused
 from tests.pdfs import ONE_PAGE, PAGES, lzw_bomb, pdf, update, with_catalog
 from tests.unit.documents.samples import ISSUED_AT, PUBLIC_URL, facts, rco_data
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pipeline.references import (
+from pipeline.domain.references import (
     ALPHABET,
     NATIONAL_PATTERN,
     PATTERN,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.replies.automatic import automatic_reason
-from pipeline.replies.commands import read_command
-from pipeline.replies.quotes import html_to_text, trim_reply
-from pipeline.replies.reply import MAX_MULTIPARTS, Reply, read_reply
+from pipeline.mail.replies.automatic import automatic_reason
+from pipeline.mail.replies.commands import read_command
+from pipeline.mail.replies.quotes import html_to_text, trim_reply
+from pipeline.mail.replies.reply import MAX_MULTIPARTS, Reply, read_reply
 
 DOMAIN = "mairie.example"
 CORPUS = Path(__file__).parent / "mail_corpus"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from pipeline.demarches import ILE, RCO, InvalidDossier, xml_input
-from pipeline.demarches.common import ONCE_ONLY
-from pipeline.demarches.xml_input import parse_dossier_xml
+from pipeline.domain.demarches import ILE, RCO, InvalidDossier, xml_input
+from pipeline.domain.demarches.common import ONCE_ONLY
+from pipeline.domain.demarches.xml_input import parse_dossier_xml
 
 #: As the national service sends it: Convention first, ragged indentation, empty elements,
 #: repeated LieuNaissance / MethodeContact / FormaliteMotifCode, no parents.

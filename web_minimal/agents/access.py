@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from pipeline.accounts import Reset, hash_password, reset_password, verify_password
-from pipeline.agent_mails import PURPOSE, recently_sent, send_password_reset, validity_text
-from pipeline.email_links import peek_link
-from pipeline.login_throttle import clear_failures, login_blocked, record_failure
-from pipeline.model import User
+from pipeline.commands.accounts import Reset, hash_password, reset_password, verify_password
+from pipeline.commands.login_throttle import clear_failures, login_blocked, record_failure
+from pipeline.mail.agent_mails import PURPOSE, recently_sent, send_password_reset, validity_text
+from pipeline.mail.links import peek_link
+from pipeline.store.model import User
 from web_minimal.agents.blueprint import bp, ctx
 from web_minimal.auth import client_address, login_user, logout, safe_next
 

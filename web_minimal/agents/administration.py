@@ -10,11 +10,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.accounts import AccountError, create_user, end_sessions, set_active
-from pipeline.agent_mails import send_password_reset, send_welcome, validity_text
-from pipeline.commune_signing import signing_status
-from pipeline.model import Commune, User
-from pipeline.tokens import list_tokens, revoke_token
+from pipeline.commands.accounts import AccountError, create_user, end_sessions, set_active
+from pipeline.commands.signing import signing_status
+from pipeline.commands.tokens import list_tokens, revoke_token
+from pipeline.mail.agent_mails import send_password_reset, send_welcome, validity_text
+from pipeline.store.model import Commune, User
 from web_minimal.agents.blueprint import bp, commune_id, ctx, me
 from web_minimal.auth import roles_required
 

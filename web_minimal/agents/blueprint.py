@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
-from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.demarches import DEMARCHES
-from pipeline.lifecycle import ACTION_LABELS, STATUS_LABELS, Action, Status
-from pipeline.model import User
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches import DEMARCHES
+from pipeline.domain.lifecycle import ACTION_LABELS, STATUS_LABELS, Action, Status
+from pipeline.store.model import User
 from web_minimal.auth import current_user
 
 bp = Blueprint("agents", __name__, url_prefix="/gestion")

@@ -5,16 +5,18 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from pipeline import mail_templates
-from pipeline.actions import DossierNotFound, act_on_dossier
-from pipeline.attachments import FileRefused
-from pipeline.confidential_space import deposit_file, space_url
-from pipeline.demarches.limits import free_text_error
-from pipeline.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
-from pipeline.mail_outbox import queue_mail
-from pipeline.model import Dossier, new_id
-from pipeline.replies import templates
-from pipeline.stages.common import demarche_of, follow_url, lock_dossier, sender_name
+from pipeline.commands.act import DossierNotFound, act_on_dossier
+from pipeline.commands.deposit import deposit_file, space_url
+from pipeline.domain.attachments import FileRefused
+from pipeline.domain.demarches.limits import free_text_error
+from pipeline.domain.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
+from pipeline.mail import wording
+from pipeline.mail.outbox import queue_mail
+from pipeline.mail.pages import follow_url
+from pipeline.mail.replies import templates
+from pipeline.mail.wording import sender_name
+from pipeline.store.dossiers import demarche_of, lock_dossier
+from pipeline.store.model import Dossier, new_id
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx, me
 from web_minimal.agents.dossier_page import (
     CHOICE_LABELS,
@@ -174,7 +176,7 @@ def deposit_post(reference: str) -> Response | tuple[str, int]:
         # Kept in the history too: who deposited what, and when, for the next agent to see.
         dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
                              text=f"Document déposé dans l'espace confidentiel : {name}")
-        subject, body = mail_templates.documents_await(dossier, [name], space_url(ctx()))
+        subject, body = wording.documents_await(dossier, [name], space_url(ctx()))
         queue_mail(session, ctx(), cause=f"depot:{new_id()}", recipient=dossier.citizen_email,
                    purpose="documents_await", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier=dossier, replies="citizen")

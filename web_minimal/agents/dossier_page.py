@@ -10,10 +10,9 @@ from flask import Response, abort, render_template, request, send_file
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.attachments import KIND_LABELS
-from pipeline.dossier_package import dossier_package, package_name
-from pipeline.dossier_search import decision_due
-from pipeline.lifecycle import (
+from pipeline.documents.dossier_package import dossier_package, package_name
+from pipeline.domain.attachments import KIND_LABELS
+from pipeline.domain.lifecycle import (
     ACTION_LABELS,
     AGENT_ACTIONS,
     Action,
@@ -21,7 +20,10 @@ from pipeline.lifecycle import (
     Status,
     decide,
 )
-from pipeline.model import (
+from pipeline.domain.references import normalize_reference
+from pipeline.ops.search import decision_due
+from pipeline.store.dossiers import demarche_of
+from pipeline.store.model import (
     Attachment,
     CitizenDocument,
     Dossier,
@@ -29,8 +31,6 @@ from pipeline.model import (
     HistoryEntry,
     Mail,
 )
-from pipeline.references import normalize_reference
-from pipeline.stages.common import demarche_of
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx
 from web_minimal.agents.fields import sections
 from web_minimal.auth import roles_required

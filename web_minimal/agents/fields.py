@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.demarches.ile import LATE_REASONS
+from pipeline.domain.demarches.ile import LATE_REASONS
 
 SECTIONS = {
     "Formalite": "Formalité",

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
-from pipeline.clock import paris_today
-from pipeline.dossier_search import DossierQuery, Scope, SortKey, search_dossiers
+from pipeline.domain.clock import paris_today
+from pipeline.ops.search import DossierQuery, Scope, SortKey, search_dossiers
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx
 from web_minimal.auth import roles_required
 

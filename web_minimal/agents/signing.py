@@ -1,6 +1,6 @@
 """« Signature des attestations » on the commune admin's page: mayor, images, keys.
 
-Checking and storing are ``pipeline.commune_signing``'s (the CLI's too): a refused input is said
+Checking and storing are ``pipeline.commands.signing``'s (the CLI's too): a refused input is said
 beside its field and changes nothing.
 """
 
@@ -12,7 +12,7 @@ import io
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.datastructures import FileStorage
 
-from pipeline.commune_signing import (
+from pipeline.commands.signing import (
     MAX_IMAGE_BYTES,
     MAX_PEM_BYTES,
     SigningChange,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from pipeline import citizen_accounts as accounts
-from pipeline.citizen_accounts import MIN_PASSWORD_LENGTH, InvalidForm
+from pipeline.commands import citizen_accounts as accounts
+from pipeline.commands.citizen_accounts import MIN_PASSWORD_LENGTH, InvalidForm
 from web_minimal.auth import (
     citizen_required,
     client_address,

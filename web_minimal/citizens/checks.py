@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pipeline.demarches import AttachmentInfo, Election, FieldError, InvalidDossier
-from pipeline.demarches import ValidationContext as Rules
-from pipeline.demarches.common import BAD_DATE, parse_date
-from pipeline.model import CitizenDocument, Commune
+from pipeline.domain.demarches import AttachmentInfo, Election, FieldError, InvalidDossier
+from pipeline.domain.demarches import ValidationContext as Rules
+from pipeline.domain.demarches.common import BAD_DATE, parse_date
+from pipeline.store.model import CitizenDocument, Commune
 from web_minimal.citizens.forms import FilingForm, Piece, build_data
 
 REQUIRED = "Ce champ est obligatoire."

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from pipeline.clock import PARIS
 from pipeline.context import PipelineContext
-from pipeline.model import CitizenAccount, Dossier
-from pipeline.references import normalize_reference
+from pipeline.domain.clock import PARIS
+from pipeline.domain.references import normalize_reference
+from pipeline.store.model import CitizenAccount, Dossier
 from web_minimal.auth import citizen_required, current_citizen
 
 F = TypeVar("F", bound=Callable[..., Any])

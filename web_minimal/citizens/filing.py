@@ -16,11 +16,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from pipeline.citizen_accounts import save_profile
-from pipeline.clock import PARIS, paris_today
-from pipeline.demarches import InvalidDossier
-from pipeline.model import Commune
-from pipeline.stages.intake import Submission, submit_dossier
+from pipeline.commands.citizen_accounts import save_profile
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.clock import PARIS, paris_today
+from pipeline.domain.demarches import InvalidDossier
+from pipeline.store.model import Commune
 from web_minimal.citizens import bp
 from web_minimal.citizens.checks import Problems, as_int, check_filing, required_pieces
 from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.attachments import KIND_LABELS
-from pipeline.demarches import ILE, RCO, Demarche, Election
-from pipeline.demarches.common import ATTACHMENT_LABELS, format_date
-from pipeline.demarches.ile import ATTACHMENT_LABELS as ILE_ATTACHMENT_LABELS
-from pipeline.demarches.ile import LATE_REASONS
-from pipeline.demarches.limits import max_length
+from pipeline.domain.attachments import KIND_LABELS
+from pipeline.domain.demarches import ILE, RCO, Demarche, Election
+from pipeline.domain.demarches.common import ATTACHMENT_LABELS, format_date
+from pipeline.domain.demarches.ile import ATTACHMENT_LABELS as ILE_ATTACHMENT_LABELS
+from pipeline.domain.demarches.ile import LATE_REASONS
+from pipeline.domain.demarches.limits import max_length
 
 #: The phone number's field: it becomes a ``MethodeContact`` of ``CanalCode`` ``TEL``.
 PHONE = "Personne.Telephone"

@@ -8,10 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
-from pipeline.citizen_accounts import save_profile
-from pipeline.clock import paris_today
-from pipeline.demarches import RCO, InvalidDossier
-from pipeline.model import Dossier
+from pipeline.commands.citizen_accounts import save_profile
+from pipeline.domain.clock import paris_today
+from pipeline.domain.demarches import RCO, InvalidDossier
+from pipeline.store.model import Dossier
 from web_minimal.citizens import bp
 from web_minimal.citizens.checks import Problems, check_values
 from web_minimal.citizens.common import ctx, me, verified_required

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from pipeline.attachments import FileRefused, IncomingAttachment, check_file
 from pipeline.context import PipelineContext
-from pipeline.model import CitizenDocument
+from pipeline.domain.attachments import FileRefused, IncomingAttachment, check_file
+from pipeline.store.model import CitizenDocument
 
 #: The kind of the documents the citizen put in the space (the commune's have their own kinds).
 USER_KIND = "usager"

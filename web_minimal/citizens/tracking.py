@@ -10,14 +10,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
-from pipeline.citizen_messages import MessageRefused, send_citizen_message
-from pipeline.clock import PARIS
-from pipeline.completion import complete_dossier
-from pipeline.demarches import AttachmentInfo, InvalidDossier
-from pipeline.demarches.limits import FREE_TEXT_MAX_LENGTH
-from pipeline.dossier_documents import find_document
-from pipeline.lifecycle import ACTION_LABELS, STATUS_LABELS, Action, IllegalTransition, Status
-from pipeline.model import CitizenAccount, CitizenDocument, Dossier, HistoryEntry
+from pipeline.commands.complete import complete_dossier
+from pipeline.commands.message import MessageRefused, send_citizen_message
+from pipeline.documents.stored import find_document
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches import AttachmentInfo, InvalidDossier
+from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH
+from pipeline.domain.lifecycle import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    Action,
+    IllegalTransition,
+    Status,
+)
+from pipeline.store.model import CitizenAccount, CitizenDocument, Dossier, HistoryEntry
 from web_minimal.citizens import bp
 from web_minimal.citizens.checks import Problems, as_int, missing_pieces
 from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required

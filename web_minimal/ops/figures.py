@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from pipeline.context import PipelineContext
+from pipeline.domain.lifecycle import Action, Stage
 from pipeline.flow import ROUTES
-from pipeline.lifecycle import Action, Stage
-from pipeline.mail_outbox import MAIL_QUEUE
-from pipeline.model import Dossier, FailedWork, HistoryEntry, InboundMail, Mail, OutboxMessage
-from pipeline.replies.receive import INBOUND_QUEUE
+from pipeline.mail.outbox import MAIL_QUEUE
+from pipeline.mail.replies.receive import INBOUND_QUEUE
+from pipeline.store.model import Dossier, FailedWork, HistoryEntry, InboundMail, Mail, OutboxMessage
 
 #: Every queue of the pipeline, in the order of the flow.
 QUEUES = tuple(route.queue for route in ROUTES)

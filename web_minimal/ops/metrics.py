@@ -8,10 +8,10 @@ from collections.abc import Iterable
 
 from flask import Response, current_app, request
 
-from pipeline.cache import TtlCache
 from pipeline.context import PipelineContext
-from pipeline.lifecycle import Stage, Status
-from pipeline.status import gather_status
+from pipeline.domain.lifecycle import Stage, Status
+from pipeline.ops.status import gather_status
+from pipeline.store.cache import TtlCache
 from web_minimal.ops import bp
 from web_minimal.ops.broker import broker_figures
 from web_minimal.ops.figures import QUANTILES, QUEUES, quantile, queue_backlog, step_durations

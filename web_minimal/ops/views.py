@@ -11,12 +11,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from pipeline.context import PipelineContext
-from pipeline.failed_work import list_failed, replay
-from pipeline.lifecycle import STATUS_LABELS, Status
-from pipeline.mail_outbox import MAIL_QUEUE
-from pipeline.model import Dossier, FailedWork, Mail
-from pipeline.replies.log import inbound_log, undelivered_mails
-from pipeline.status import gather_status
+from pipeline.domain.lifecycle import STATUS_LABELS, Status
+from pipeline.mail.outbox import MAIL_QUEUE
+from pipeline.mail.replies.log import inbound_log, undelivered_mails
+from pipeline.ops.failed_work import list_failed, replay
+from pipeline.ops.status import gather_status
+from pipeline.store.model import Dossier, FailedWork, Mail
 from web_minimal.auth import current_user, roles_required
 from web_minimal.ops import bp
 from web_minimal.ops.broker import BrokerFigures, QueueFigures, broker_figures

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.db import Database, make_engine
-from pipeline.migrate import upgrade
+from pipeline.store.db import Database, make_engine
+from pipeline.store.migrate import upgrade
 from tests.dovecot import dovecot  # noqa: F401 — registers the fixture for this directory
 
 

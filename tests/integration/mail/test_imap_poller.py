@@ -19,7 +19,7 @@ from mail_gateway.imap_poller import (
     PollResult,
     parse_imap_url,
 )
-from pipeline.db import Database
+from pipeline.store.db import Database
 from tests.dovecot import DovecotServer, running_dovecot
 
 SEEN = b"\\Seen"

@@ -44,12 +44,13 @@ from sqlalchemy import LargeBinary, event, func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 
-from pipeline.accounts import create_user, set_active
-from pipeline.attachments import IncomingAttachment
-from pipeline.clock import FixedClock
-from pipeline.communes import create_commune, issue_token
-from pipeline.migrate import upgrade
-from pipeline.model import (
+from pipeline.commands.accounts import create_user, set_active
+from pipeline.commands.communes import create_commune, issue_token
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.domain.clock import FixedClock
+from pipeline.store.migrate import upgrade
+from pipeline.store.model import (
     ApiToken,
     Attachment,
     Base,
@@ -59,7 +60,6 @@ from pipeline.model import (
     Mail,
     User,
 )
-from pipeline.stages.intake import Submission, submit_dossier
 from teledossier.bootstrap import Runtime, build_runtime
 from tests.conftest import make_settings
 from tests.integration.web.accessibility import accessibility_problems

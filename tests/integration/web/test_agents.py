@@ -18,14 +18,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from pipeline.accounts import create_user, set_active
-from pipeline.attachments import IncomingAttachment
-from pipeline.clock import FixedClock
-from pipeline.communes import create_commune
+from pipeline.commands.accounts import create_user, set_active
+from pipeline.commands.communes import create_commune
+from pipeline.commands.submit import Submission, submit_dossier
 from pipeline.context import PipelineContext
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.domain.clock import FixedClock
 from pipeline.flow import ROUTES
-from pipeline.model import Dossier, HistoryEntry, Mail, OutboxMessage
-from pipeline.stages.intake import Submission, submit_dossier
+from pipeline.store.model import Dossier, HistoryEntry, Mail, OutboxMessage
 from teledossier.bootstrap import Runtime
 from tests.pdfs import ONE_PAGE
 from web_minimal import create_app

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from pipeline.communes import issue_token
-from pipeline.model import ApiToken, User
+from pipeline.commands.communes import issue_token
+from pipeline.store.model import ApiToken, User
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import (
     ADMIN,

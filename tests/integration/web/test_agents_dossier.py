@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from pipeline.model import CitizenDocument, Dossier, DossierDocument, Mail
+from pipeline.store.model import CitizenDocument, Dossier, DossierDocument, Mail
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import (
     AGENT,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.demarches import limits
+from pipeline.domain.demarches import limits
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import Desk, make_desk, text_of
 from tests.integration.web.test_agents_dossier import send_state

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.actions import act_on_dossier
-from pipeline.lifecycle import Action
+from pipeline.commands.act import act_on_dossier
+from pipeline.domain.lifecycle import Action
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import (
     AGENT,

@@ -17,9 +17,9 @@ from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from documents import verify_attestation
-from pipeline.dossier_documents import trusted_communes
-from pipeline.model import CommuneKey, CommuneSigning
+from pipeline.documents import verify_attestation
+from pipeline.documents.stored import trusted_communes
+from pipeline.store.model import CommuneKey, CommuneSigning
 from teledossier.bootstrap import Runtime
 from tests.integration.test_documents_api import file_dossier, issue_stored_attestation
 from tests.integration.web.test_agents import (

@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, insert, select
 
-from pipeline.clock import FixedClock
-from pipeline.communes import create_commune
-from pipeline.model import (
+from pipeline.commands.communes import create_commune
+from pipeline.domain.clock import FixedClock
+from pipeline.store.model import (
     Base,
     CitizenAccount,
     CitizenDocument,
@@ -474,7 +474,7 @@ def _file(content: bytes) -> Any:
 
 def test_a_document_deposited_for_a_dossier_is_listed_with_its_reference(
         client: FlaskClient, runtime: Runtime) -> None:
-    from pipeline.communes import find_commune
+    from pipeline.commands.communes import find_commune
     from pipeline.stages.intake import Submission, submit_dossier
 
     receipt = submit_dossier(runtime.ctx, find_commune(runtime.ctx, "99999").id, Submission(

@@ -13,12 +13,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pipeline.actions import act_on_dossier
-from pipeline.attachments import IncomingAttachment
-from pipeline.lifecycle import Action
-from pipeline.model import Attachment, CitizenAccount, CitizenDocument, Commune, Dossier, Mail
-from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
+from pipeline.commands.act import act_on_dossier
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.domain.lifecycle import Action
+from pipeline.stages.intake import acknowledge_submission
 from pipeline.stages.validation import validate_dossier
+from pipeline.store.model import Attachment, CitizenAccount, CitizenDocument, Commune, Dossier, Mail
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_citizens import (
     AGENTS,

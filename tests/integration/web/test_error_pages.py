@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-import pipeline.db
+import pipeline.store.db
 from teledossier.bootstrap import Runtime
 from web_minimal import create_app
 
@@ -38,7 +38,7 @@ def test_a_locked_database_answers_503_with_retry_after_not_500(
     runtime = runtime_factory(sqlite_url)
     client = create_app(runtime).test_client()
     # What SQLite answers once its busy timeout has passed with another writer holding the lock.
-    monkeypatch.setattr(pipeline.db, "SQLITE_BUSY_TIMEOUT_MS", 1)
+    monkeypatch.setattr(pipeline.store.db, "SQLITE_BUSY_TIMEOUT_MS", 1)
     runtime.ctx.db.dispose()
     holder = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
     holder.execute("PRAGMA busy_timeout=1")

@@ -15,14 +15,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from pipeline.accounts import create_user
-from pipeline.communes import create_commune
-from pipeline.failed_work import record_failure
-from pipeline.mail_outbox import SEND_ACTOR, queue_mail
-from pipeline.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
-from pipeline.replies.receive import receive_mail
+from pipeline.commands.accounts import create_user
+from pipeline.commands.communes import create_commune
+from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.mail.outbox import SEND_ACTOR, queue_mail
+from pipeline.mail.replies.receive import receive_mail
+from pipeline.ops.failed_work import record_failure
 from pipeline.settings import Settings
-from pipeline.stages.intake import IncomingAttachment, Submission, submit_dossier
+from pipeline.stages.intake import IncomingAttachment
+from pipeline.store.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
 from teledossier.bootstrap import Runtime
 from tests import services
 from tests.pdfs import ONE_PAGE

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from pipeline.clock import FixedClock
-from pipeline.model import User
+from pipeline.domain.clock import FixedClock
+from pipeline.store.model import User
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import (
     ADMIN,

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pipeline.model import CitizenDocument
+from pipeline.store.model import CitizenDocument
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_agents import JPEG, Desk, make_desk
 from tests.integration.web.test_agents_dossier import CITIZEN, deposit

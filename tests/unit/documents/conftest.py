@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from documents import CommuneIdentity, DossierFacts, generate_identity
+from pipeline.documents import CommuneIdentity, DossierFacts, generate_identity
 from tests.unit.documents.samples import (
     LONG_FIRST,
     LONG_NAME,

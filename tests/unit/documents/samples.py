@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from documents import AttachmentFacts, DossierFacts
-from pipeline.demarches import ILE, RCO
+from pipeline.documents import AttachmentFacts, DossierFacts
+from pipeline.domain.demarches import ILE, RCO
 
 TODAY = date(2026, 3, 10)
 ISSUED_AT = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)

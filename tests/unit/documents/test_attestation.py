@@ -12,7 +12,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
-from documents import (
+from pipeline.documents import (
     CommuneIdentity,
     DossierFacts,
     attestation_qr,
@@ -23,8 +23,8 @@ from documents import (
     verify_attestation,
     verify_file,
 )
-from documents.pdftext import page_text
-from documents.signing import loaded_signer
+from pipeline.documents.pdftext import page_text
+from pipeline.documents.signing import loaded_signer
 from tests.unit.documents.samples import ISSUED_AT, PUBLIC_URL
 
 MODIFIED = "Le contenu du document a été modifié après sa signature"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from documents import DossierFacts
-from pipeline.model import Attachment, Commune, Dossier
+from pipeline.documents import DossierFacts
+from pipeline.store.model import Attachment, Commune, Dossier
 
 
 def test_facts_from_a_model_dossier_keep_the_citizen_pieces_only() -> None:

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from documents import (
+from pipeline.documents import (
     DossierFacts,
     render_demande,
     render_form,
@@ -17,9 +17,9 @@ from documents import (
     render_recepisse,
     render_refus,
 )
-from documents.layout import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
-from documents.pdftext import labelled_values, page_text, pages, shown_strings
-from pipeline.demarches.ile import RAPO_NOTICE
+from pipeline.documents.layout import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
+from pipeline.documents.pdftext import labelled_values, page_text, pages, shown_strings
+from pipeline.domain.demarches.ile import RAPO_NOTICE
 
 #: Words that betray a missing value printed as a value.
 LEAKS = re.compile(r"\b(None|null|nan|NaN|undefined)\b")

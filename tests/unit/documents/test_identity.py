@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from documents import CommuneIdentity, IdentityError, check_identity, generate_identity
-from documents.images import stamp_png
+from pipeline.documents import CommuneIdentity, IdentityError, check_identity, generate_identity
+from pipeline.documents.images import stamp_png
 
 
 def test_generated_identity_is_consistent(identity: CommuneIdentity) -> None:

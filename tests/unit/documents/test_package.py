@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 
-from documents import DossierFacts, build_package
+from pipeline.documents import DossierFacts, build_package
 
 
 def build(facts: DossierFacts) -> bytes:

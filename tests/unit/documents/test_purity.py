@@ -11,7 +11,7 @@ FOREIGN = {"sqlalchemy", "flask", "dramatiq", "pika", "aiosmtpd", "imapclient", 
 
 
 def test_documents_import_none_of_the_edges() -> None:
-    code = ("import json, sys, documents\n"
+    code = ("import json, sys, pipeline.documents\n"
             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)

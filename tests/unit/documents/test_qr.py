@@ -6,10 +6,10 @@ import base64
 import re
 from datetime import date
 
-from documents import CommuneIdentity, QrFacts, sign_qr_payload, verify_qr_payload
-from documents.identity import load_qr_private_key
-from documents.qr import caption, payload_from_url, verification_url
-from documents.qrdraw import qr_matrix
+from pipeline.documents import CommuneIdentity, QrFacts, sign_qr_payload, verify_qr_payload
+from pipeline.documents.identity import load_qr_private_key
+from pipeline.documents.qr import caption, payload_from_url, verification_url
+from pipeline.documents.qrdraw import qr_matrix
 
 FACTS = QrFacts(reference="TD-ABCDEFGH7", family_name="MARTIN-ÉTIENNE",
                 first_names="Lucas, Pierre Jean", birth_date=date(2010, 1, 15),

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from documents import DossierFacts
-from documents.layout import Sheet
-from documents.text import blank, date_and_time, long_date, printable, size_label
-from documents.wrap import wrap
+from pipeline.documents import DossierFacts
+from pipeline.documents.layout import Sheet
+from pipeline.documents.text import blank, date_and_time, long_date, printable, size_label
+from pipeline.documents.wrap import wrap
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "null", "None", "NaN", float("nan"), "n/a"])

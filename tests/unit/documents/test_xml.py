@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 from lxml import etree
 
-from documents import DossierFacts, XmlExportError, export_xml, validate_xml
-from pipeline.demarches import ILE, RCO
-from pipeline.demarches.xml_input import parse_dossier_xml
+from pipeline.documents import DossierFacts, XmlExportError, export_xml, validate_xml
+from pipeline.domain.demarches import ILE, RCO
+from pipeline.domain.demarches.xml_input import parse_dossier_xml
 from tests.unit.documents.samples import NATIONAL_FILE, TODAY
 
 

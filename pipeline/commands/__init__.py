@@ -1,0 +1,1 @@
+"""What people and programs can do: submit, act, complete, write, deposit, accounts."""

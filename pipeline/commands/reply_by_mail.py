@@ -1,0 +1,253 @@
+"""Inbound stage: act on a reply received by the mail gateway, or log why it did nothing.
+
+Every received message ends in one of: ``applied`` (an agent's command), ``message`` (relayed
+between agent and citizen), ``rejected`` (with the reason), ``ignored`` (automatic mail, never
+answered), ``bounce`` (a delivery report marked its mail bounced). The outcome, the dossier's
+change and the mails it causes commit together; a message already handled is left alone.
+
+Nothing is ever sent to an address that does not own the token it used (no backscatter): the
+owner is told instead. Rejections to the legitimate sender are limited to one per sender and
+reason per day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from pipeline.commands.act import apply_action
+from pipeline.commands.deposit import deposit_file, space_url
+from pipeline.commands.message import relay_to_agents
+from pipeline.context import PipelineContext
+from pipeline.domain.attachments import FileRefused
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
+from pipeline.domain.lifecycle import ACTION_LABELS, Action, IllegalTransition
+from pipeline.mail import wording
+from pipeline.mail.outbox import queue_mail
+from pipeline.mail.pages import follow_url
+from pipeline.mail.replies import templates
+from pipeline.mail.replies.addresses import mail_id_from_bounce_address
+from pipeline.mail.replies.bounces import mark_bounced, read_delivery_report
+from pipeline.mail.replies.reply import Reply, read_reply
+from pipeline.mail.replies.tokens import find_reply_token, token_problem
+from pipeline.mail.wording import sender_name
+from pipeline.store.dossiers import lock_dossier
+from pipeline.store.model import Commune, Dossier, InboundMail, ReplyToken, User
+
+TEAM_NAME = "Suivi des démarches en ligne"
+LOCK_INBOUND = (select(InboundMail).where(InboundMail.id == bindparam("inbound_id"))
+                .with_for_update())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    outcome: str
+    dossier_id: str | None = None
+
+
+def handle_inbound(inbound_id: str, ctx: PipelineContext) -> None:
+    """Handle one received message once; safe to run twice."""
+    with ctx.db.transaction() as session:
+        row = session.scalars(LOCK_INBOUND, {"inbound_id": inbound_id}).one_or_none()
+        if row is None or row.status != "queued":
+            return
+        reply = read_reply(row.raw, mail_domain=ctx.settings.mail_domain)
+        verdict = _judge(session, ctx, row, reply)
+        row.status, row.outcome = verdict.status, verdict.outcome[:2000]
+        row.dossier_id = verdict.dossier_id
+        row.processed_at = ctx.clock.now()
+
+
+def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply) -> Verdict:
+    bounce_of = (mail_id_from_bounce_address(row.envelope_to, ctx.settings.mail_domain)
+                 or reply.bounce_mail_id)
+    if bounce_of:
+        return _bounce(session, ctx, bounce_of, row.raw)
+    if reply.unreadable:
+        return Verdict("rejected", reply.unreadable)
+    if reply.automatic:
+        return Verdict("ignored", f"message automatique ({reply.automatic}) : pas de réponse")
+    if row.source == "smtp" and not row.envelope_from:
+        # The null sender (MAIL FROM:<>) is for messages that must never be answered.
+        return Verdict("ignored", "expéditeur d'enveloppe vide (message automatique)")
+    token = find_reply_token(session, reply.token, reply.references)
+    if token is None:
+        _reject_unknown(session, ctx, reply, "adresse de réponse inconnue")
+        return Verdict("rejected", "adresse de réponse inconnue")
+    dossier = lock_dossier(session, token.dossier_id)
+    not_owner = _ownership_problem(ctx, token, reply)
+    if not_owner:
+        _tell_owner(session, ctx, token, dossier, reply.sender, not_owner)
+        return Verdict("rejected", f"{reply.sender or 'expéditeur inconnu'} : {not_owner}",
+                       dossier.id)
+    now = ctx.clock.now()
+    problem = token_problem(token, now)
+    if problem:
+        _reject_once_a_day(session, ctx, reply.sender, problem, dossier)
+        return Verdict("rejected", problem, dossier.id)
+    if free_text_error(reply.text, "message"):
+        # Trimmed of the quoted original: this is what the person wrote, and it would reach
+        # the other side whole. Said to the verified sender, once for this reply.
+        reason = (f"la réponse dépasse {FREE_TEXT_MAX_LENGTH} caractères "
+                  f"({len(reply.text)} reçus) : raccourcissez-la")
+        _reject(session, ctx, row, reply.sender, dossier, reason)
+        return Verdict("rejected", reason, dossier.id)
+    if token.role == "citizen":
+        return _from_citizen(session, ctx, row, reply, dossier)
+    actor = _agent_actor(session, token)
+    if actor is None:
+        _reject_once_a_day(session, ctx, reply.sender, "ce compte agent est désactivé", dossier)
+        return Verdict("rejected", "compte agent désactivé", dossier.id)
+    return _from_agent(session, ctx, row, reply, dossier, actor)
+
+
+def _bounce(session: Session, ctx: PipelineContext, mail_id: str, raw: bytes) -> Verdict:
+    report = read_delivery_report(raw)
+    if report is None or not report.failed:
+        # Out-of-office replies go to the Return-Path too: they are not bounces.
+        return Verdict("ignored", "message à l'adresse de rebond sans échec de remise")
+    if not mark_bounced(session, mail_id, report, ctx.clock.now()):
+        return Verdict("ignored", f"avis de non-remise pour un courriel inconnu ({mail_id})")
+    return Verdict("bounce", f"non remis à {report.recipient or '?'} : "
+                             f"{report.status} {report.diagnostic}".strip())
+
+
+def _ownership_problem(ctx: PipelineContext, token: ReplyToken, reply: Reply) -> str | None:
+    if reply.sender != token.recipient:
+        return "cette adresse n'est pas celle à qui le courriel a été envoyé"
+    settings = ctx.settings
+    if settings.require_dmarc_pass and not reply.dmarc_passed(settings.authserv_id):
+        return "l'expéditeur n'est pas authentifié (DMARC)"
+    return None
+
+
+def _agent_actor(session: Session, token: ReplyToken) -> str | None:
+    """The agent owning the address, or the service mailbox; None for a disabled account."""
+    if token.user_id is None:
+        return token.recipient
+    user = session.get(User, token.user_id)
+    return user.email if user is not None and user.active else None
+
+
+def _from_citizen(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply,
+                  dossier: Dossier) -> Verdict:
+    """A citizen's reply is a message for the agents; it never acts."""
+    relay_to_agents(session, ctx, dossier, reply.text, channel="email", cause=f"inbound:{row.id}",
+                    attachment_names=[a.filename for a in reply.attachments])
+    return Verdict("message", "message de l'usager transmis aux agents", dossier.id)
+
+
+def _from_agent(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply,
+                dossier: Dossier, actor: str) -> Verdict:
+    told = "\n\n".join(part for part in (reply.argument, reply.comment) if part)
+    if reply.command is None and not reply.text and not reply.attachments:
+        _reject(session, ctx, row, reply.sender, dossier, "la réponse est vide")
+        return Verdict("rejected", "réponse vide", dossier.id)
+    if reply.command is not None:
+        action = Action(reply.command)
+        try:
+            apply_action(session, ctx, dossier, action, actor=actor, channel="email",
+                         comment=told)
+        except IllegalTransition as error:
+            reason = f"« {reply.command} » impossible : {error}"
+            _reject(session, ctx, row, reply.sender, dossier, reason)
+            return Verdict("rejected", reason, dossier.id)
+    deposited, refused = _deposit(session, ctx, reply, dossier, actor)
+    if reply.command is None:
+        dossier.note_message(at=ctx.clock.now(), actor=actor, channel="email", text=reply.text)
+        subject, body = templates.message_to_citizen(dossier, reply.text, deposited,
+                                                     follow_url(ctx, dossier))
+        _to_citizen(session, ctx, row, dossier, "message_to_citizen", subject, body)
+        what, told = "message transmis à l'usager", reply.text
+    else:
+        what = ACTION_LABELS[Action(reply.command)].lower()
+        if deposited:
+            subject, body = wording.documents_await(dossier, deposited, space_url(ctx))
+            _to_citizen(session, ctx, row, dossier, "documents_await", subject, body)
+    subject, body = templates.reply_applied(dossier, what, told, refused)
+    queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=reply.sender,
+               purpose="reply_applied", subject=subject, body=body, sender_name=TEAM_NAME,
+               dossier=dossier, replies="agent", user_id=_user_id(session, reply.sender))
+    summary = f"{reply.command or 'message'} par {actor}"
+    if deposited:
+        summary += f" ; déposé : {', '.join(deposited)}"
+    return Verdict("applied" if reply.command else "message", summary, dossier.id)
+
+
+def _deposit(session: Session, ctx: PipelineContext, reply: Reply, dossier: Dossier,
+             actor: str) -> tuple[list[str], list[str]]:
+    deposited: list[str] = []
+    refused: list[str] = []
+    for attachment in reply.attachments:
+        try:
+            deposited.append(deposit_file(session, ctx, dossier, filename=attachment.filename,
+                                          content=attachment.content, kind="depot", by=actor))
+        except FileRefused as refusal:
+            refused.append(f"{refusal.filename} : {refusal.reason}")
+    return deposited, refused
+
+
+def _to_citizen(session: Session, ctx: PipelineContext, row: InboundMail, dossier: Dossier,
+                purpose: str, subject: str, body: str) -> None:
+    queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=dossier.citizen_email,
+               purpose=purpose, subject=subject, body=body, sender_name=sender_name(dossier),
+               dossier=dossier, replies="citizen")
+
+
+def _user_id(session: Session, email: str) -> int | None:
+    return session.scalar(select(User.id).where(User.email == email, User.active))
+
+
+def _reject(session: Session, ctx: PipelineContext, row: InboundMail, sender: str,
+            dossier: Dossier, reason: str) -> None:
+    """Tell a verified agent why their reply changed nothing (once per reply)."""
+    subject, body = templates.reply_rejected(dossier.reference, reason)
+    queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=sender,
+               purpose="reply_rejected", subject=subject, body=body, sender_name=TEAM_NAME,
+               dossier=dossier)
+
+
+def _reject_once_a_day(session: Session, ctx: PipelineContext, sender: str, reason: str,
+                       dossier: Dossier | None) -> None:
+    """At most one rejection per sender and reason per day: the mail's cause says so."""
+    subject, body = templates.reply_rejected(dossier.reference if dossier else None, reason)
+    queue_mail(session, ctx, cause=f"rejet:{_today(ctx.clock.now())}:{reason[:40]}",
+               recipient=sender, purpose="reply_rejected", subject=subject, body=body,
+               sender_name=TEAM_NAME, dossier=dossier)
+
+
+def _reject_unknown(session: Session, ctx: PipelineContext, reply: Reply, reason: str) -> None:
+    """An unknown token has no owner: answer only an address the installation knows."""
+    sender = reply.sender
+    if not sender or not _known_address(session, sender):
+        return
+    if ctx.settings.require_dmarc_pass and not reply.dmarc_passed(ctx.settings.authserv_id):
+        return
+    _reject_once_a_day(session, ctx, sender, reason, None)
+
+
+def _known_address(session: Session, address: str) -> bool:
+    return (session.scalar(select(User.id).where(User.email == address, User.active)) is not None
+            or session.scalar(select(Commune.id).where(func.lower(Commune.agents_email)
+                                                       == address))
+            is not None)
+
+
+def _tell_owner(session: Session, ctx: PipelineContext, token: ReplyToken, dossier: Dossier,
+                sender: str, why: str) -> None:
+    """Someone else used the reply address: its owner hears of it (once a day per sender)."""
+    subject, body = templates.foreign_sender(dossier, sender, why)
+    who = hashlib.sha256(sender.encode()).hexdigest()[:16]
+    queue_mail(session, ctx, cause=f"intrus:{token.id}:{who}:{_today(ctx.clock.now())}",
+               recipient=token.recipient, purpose="foreign_sender", subject=subject, body=body,
+               sender_name=TEAM_NAME, dossier=dossier)
+
+
+def _today(at: datetime) -> str:
+    return at.astimezone(PARIS).date().isoformat()

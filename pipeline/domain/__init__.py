@@ -1,0 +1,1 @@
+"""The dossier's rules, without a database: lifecycle, démarches, references, files."""

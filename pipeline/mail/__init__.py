@@ -1,0 +1,1 @@
+"""Mail: the outbox of e-mails, their wording and links, reading replies."""

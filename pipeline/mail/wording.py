@@ -1,0 +1,133 @@
+"""The words of every e-mail, in French: one function per purpose, returning subject and body."""
+
+from __future__ import annotations
+
+from pipeline.domain.clock import PARIS
+from pipeline.domain.demarches import AttachmentInfo, Demarche
+from pipeline.domain.lifecycle import Outcome
+from pipeline.store.model import Dossier
+
+SIGNATURE = (
+    "Cordialement,\n{commune}\n\n"
+    "Ce message a été envoyé automatiquement."
+)
+
+
+#: How an agent acts without logging in, in two lines at the end of every mail to agents.
+REPLY_COMMANDS = (
+    "Pour agir sans vous connecter, répondez à ce courriel en commençant par : reçu, accepter, "
+    "refuser <motif>, compléter <motif> ou clore.",
+    "Le reste de votre réponse est transmis à l'usager ; sans commande, votre réponse lui est "
+    "transmise comme message.",
+)
+
+
+def _sign(dossier: Dossier) -> str:
+    return SIGNATURE.format(commune=f"Mairie de {dossier.commune.name}")
+
+
+def _filed_at(dossier: Dossier) -> str:
+    return dossier.submitted_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def acknowledgement(dossier: Dossier, demarche: Demarche, follow_url: str) -> tuple[str, str]:
+    subject = f"Votre demande {dossier.reference} a bien été enregistrée"
+    body = (
+        f"Bonjour,\n\n"
+        f"Votre demande « {demarche.title} » a bien été enregistrée le {_filed_at(dossier)} "
+        f"et transmise à la mairie de {dossier.commune.name}.\n\n"
+        f"Référence de votre dossier : {dossier.reference}\n"
+        f"Rappelez cette référence dans vos échanges avec la mairie.\n\n"
+        f"Vous pouvez suivre l'avancement de votre démarche dans votre tableau de bord de suivi :\n"
+        f"{follow_url}\n\n"
+    )
+    if demarche.issues_attestation:
+        body += (
+            "Votre attestation de recensement sera déposée dans votre espace confidentiel : "
+            "pensez à l'activer en confirmant votre adresse électronique.\n\n"
+        )
+    return subject, body + _sign(dossier)
+
+
+def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
+                       attachments: list[AttachmentInfo]) -> tuple[str, str]:
+    """The national service's notice, with the dossier's facts and the validation report."""
+    subject = f"Nouveau dossier {dossier.reference} — {demarche.id}"
+    lines = [
+        "Bonjour,",
+        "",
+        "Un usager a déposé un dossier destiné à votre service dans le cadre d'une démarche en "
+        f"ligne. Le dossier complet n° {dossier.reference} est disponible à l'url suivante : "
+        f"{dossier_url}",
+        "Pensez à vous munir de vos accès (identifiant / mot de passe) pour vous connecter.",
+        "",
+        f"Numéro de télédossier : {dossier.reference}",
+        f"Identifiant de la démarche : {demarche.id}",
+        f"Intitulé : {demarche.title}",
+        f"Adresse courriel de l'usager : {dossier.citizen_email}",
+        f"Date : {_filed_at(dossier)}",
+    ]
+    if dossier.national_number:
+        lines.append(f"Numéro national : {dossier.national_number}")
+    report = dossier.report or {}
+    for flag in report.get("flags", []):
+        lines.append(f"À vérifier : {flag['message']}")
+    if report.get("refusal_motive"):
+        lines.append(f"Motif de refus préparé : {report['refusal_motive']}")
+    if attachments:
+        lines += ["", "Pièces jointes :"]
+        lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)"
+                  for a in attachments]
+    lines += ["", *REPLY_COMMANDS, "", "Cordialement,",
+              "L'équipe « Suivi des démarches en ligne »"]
+    return subject, "\n".join(lines)
+
+
+def incomplete(dossier: Dossier, missing: list[str], follow_url: str) -> tuple[str, str]:
+    subject = f"Votre dossier {dossier.reference} est à compléter"
+    items = "\n".join(f"- {reason}" for reason in missing)
+    body = (
+        f"Bonjour,\n\nVotre dossier {dossier.reference} ne peut pas encore être instruit. "
+        f"Il manque :\n{items}\n\n"
+        f"Complétez-le depuis votre tableau de bord de suivi :\n{follow_url}\n\n"
+    )
+    return subject, body + _sign(dossier)
+
+
+def status_change(dossier: Dossier, label: str, comment: str, follow_url: str) -> tuple[str, str]:
+    subject = f"Votre dossier {dossier.reference} : {label}"
+    body = f"Bonjour,\n\nÉtat actuel de votre dossier {dossier.reference} : {label}.\n\n"
+    if comment:
+        body += f"Commentaire de la mairie :\n{comment}\n\n"
+    body += f"Tableau de bord de suivi : {follow_url}\n\n"
+    return subject, body + _sign(dossier)
+
+
+def closed(dossier: Dossier, comment: str, follow_url: str) -> tuple[str, str]:
+    outcome = dossier.outcome_enum
+    if outcome is Outcome.ACCEPTED:
+        label = "demande acceptée, dossier clos"
+    elif outcome is Outcome.REFUSED:
+        label = "demande refusée, dossier clos"
+    else:
+        label = "dossier clos"
+    return status_change(dossier, label, comment, follow_url)
+
+
+def documents_await(dossier: Dossier, deposited: list[str], space_url: str) -> tuple[str, str]:
+    subject = f"Votre dossier {dossier.reference} : un document vous attend"
+    body = (f"Bonjour,\n\nLa mairie a déposé pour votre dossier {dossier.reference} :\n\n"
+            f"{deposit_lines(deposited)}")
+    body += f"Retrouvez-le dans votre espace confidentiel :\n{space_url}\n\n"
+    return subject, body + _sign(dossier)
+
+
+def deposit_lines(deposited: list[str]) -> str:
+    items = "\n".join(f"- {name}" for name in deposited)
+    return (f"Document(s) déposé(s) dans votre espace confidentiel :\n{items}\n"
+            "(visible dès que votre adresse électronique est confirmée)\n\n")
+
+
+def sender_name(dossier: Dossier) -> str:
+    """Who the citizen's mails come from: the mairie."""
+    return f"Mairie de {dossier.commune.name}"

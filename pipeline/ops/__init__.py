@@ -1,0 +1,1 @@
+"""What operators watch and do: status, search, failed work, the reconciler."""

@@ -1,0 +1,1 @@
+"""Persistence: the tables, transactions, blobs, the outbox, migrations."""
