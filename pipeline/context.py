@@ -18,8 +18,14 @@ class MailTransport(Protocol):
 
     name: str
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """Deliver or raise: TemporaryMailError to retry later, PermanentMailError to give up."""
+    def send(self, sender: str, recipient: str, message: bytes,
+             deadline: float | None = None) -> None:
+        """Deliver or raise: TemporaryMailError to retry later, PermanentMailError to give up.
+
+        Returns as soon as the server has accepted the message. ``deadline``, a
+        ``time.monotonic()`` instant, bounds the exchange: the message's end never leaves so late
+        that the server's answer could come after it.
+        """
         ...
 
 

@@ -1,17 +1,21 @@
 """The mail outbox: every e-mail is a row first, unique per cause, recipient and purpose.
 
 ``queue_mail`` writes the row and its outbox message in the caller's transaction; ``send_mail`` is
-the mail queue's handler. It claims the row, hands the message to the transport, then marks it
-sent. The window in between (server accepted, row not yet marked) is the only place a mail could go
-twice: a claim older than ``mail_claim_timeout_seconds`` is taken again, and the resend carries the
-same ``Message-ID``, fixed by the row, so mail clients and servers recognise it as the same message.
+the mail queue's handler. It claims the row for a lease of ``mail_claim_timeout_seconds``, hands
+the message to the transport, which must be done within three quarters of the lease, and marks it
+sent the moment the server accepts it. A claim older than the lease belongs to a worker that died:
+it is taken again. A mail goes twice only when the server took it but the row could not say so: the
+worker died between the server's acceptance and the marking, or the server never answered the
+message's end. The resend carries the same ``Message-ID``, fixed by the row, so mail clients and
+servers recognise it as the same message.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+import time
+from datetime import timedelta
 from email.charset import BASE64, QP, Charset
 from email.header import Header
 from email.mime.application import MIMEApplication
@@ -21,7 +25,8 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, Update, and_, bindparam, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
@@ -182,7 +187,7 @@ def text_to_html(text: str, title: str) -> str:
             f"</body></html>")
 
 
-#: Take a mail for sending: pending, or claimed long ago by a worker that must have died.
+#: Take a mail for sending: pending, or claimed by a worker whose lease has run out.
 CLAIM = (
     update(MAILS)
     .where(MAILS.c.id == bindparam("mail_id"))
@@ -191,54 +196,77 @@ CLAIM = (
     .values(status="sending", attempts=MAILS.c.attempts + 1, updated_at=bindparam("now"))
     .returning(*MAILS.c)
 )
+ATTACHMENT = select(Blob.content).where(Blob.sha256 == bindparam("sha256"))
+#: The server took the mail; built once, as nothing but this statement may come between.
+MARK_SENT = (
+    update(MAILS)
+    .where(MAILS.c.id == bindparam("mail_id"))
+    .values(status="sent", transport=bindparam("transport"), sent_at=bindparam("at"),
+            updated_at=bindparam("at"))
+)
+#: Once sent, the reply address lives on only in the recipient's mailbox (the token table keeps
+#: a digest); the built-in catcher keeps it, as it shows the mail and its reply form.
+MARK_SENT_FORGET_REPLY_TO = MARK_SENT.values(reply_to=None)
+#: The part of the lease the transport may spend; the rest covers marking the row, and clocks
+#: a little apart between the machines, before another worker may take the mail over.
+SENDING_SHARE = 0.75
 
 
 def send_mail(mail_id: str, ctx: PipelineContext) -> None:
     """Send one mail once; safe to run twice, and after a crash at any point."""
+    lease = ctx.settings.mail_claim_timeout_seconds
+    deadline = time.monotonic() + lease * SENDING_SHARE
     now = ctx.clock.now()
-    stale = now - timedelta(seconds=ctx.settings.mail_claim_timeout_seconds)
-    with ctx.db.connect() as connection:
-        mail = connection.execute(CLAIM, {"mail_id": mail_id, "now": now, "stale": stale}).first()
-    if mail is None:
-        return  # sent, failed, or being sent by another worker
-    envelope_from = bounce_address(mail.id, ctx.settings.mail_domain)
-    attachment = None
-    if mail.attachment_sha256:
-        with ctx.db.connect() as connection:
-            attachment = connection.scalar(select(Blob.content).where(
-                Blob.sha256 == mail.attachment_sha256))
+    # One connection from the claim to the marking: once the server has accepted, the marking
+    # is one statement on a connection already open, a single round trip on PostgreSQL.
+    with ctx.db.autocommit() as connection:
+        mail = connection.execute(CLAIM, {"mail_id": mail_id, "now": now,
+                                          "stale": now - timedelta(seconds=lease)}).first()
+        connection.commit()
+        if mail is None:
+            return  # sent, failed, or being sent by another worker
+        attachment = None
+        if mail.attachment_sha256:
+            attachment = connection.scalar(ATTACHMENT, {"sha256": mail.attachment_sha256})
+            connection.commit()
+        message = build_message(mail, attachment)
+        transport = ctx.mail_transport
+        mark = MARK_SENT if transport.name == "catcher" else MARK_SENT_FORGET_REPLY_TO
+        try:
+            transport.send(bounce_address(mail.id, ctx.settings.mail_domain), mail.recipient,
+                           message, deadline)
+        except TemporaryMailError as error:
+            if now - mail.created_at < GIVE_UP_AFTER:
+                _put_back(ctx, mail_id, str(error))
+                raise  # the broker tries again later, with backoff
+            _fail(ctx, mail, f"{mail.attempts} essais en {GIVE_UP_AFTER.days} jours sans "
+                             f"succès ; dernier : {error}")
+            return
+        except PermanentMailError as error:
+            _fail(ctx, mail, f"refusé par le serveur de courrier : {error}")
+            return
+        _mark_sent(ctx, connection, mark, mail_id, transport.name)
+
+
+def _mark_sent(ctx: PipelineContext, connection: Connection, mark: Update, mail_id: str,
+               transport: str) -> None:
+    values = {"mail_id": mail_id, "transport": transport, "at": ctx.clock.now()}
     try:
-        ctx.mail_transport.send(envelope_from, mail.recipient, build_message(mail, attachment))
-    except TemporaryMailError as error:
-        if now - mail.created_at < GIVE_UP_AFTER:
-            _mark(ctx, mail_id, "pending", error=str(error))
-            raise  # the broker tries again later, with backoff
-        _fail(ctx, mail, f"{mail.attempts} essais en {GIVE_UP_AFTER.days} jours sans succès ; "
-                         f"dernier : {error}")
-        return
-    except PermanentMailError as error:
-        _fail(ctx, mail, f"refusé par le serveur de courrier : {error}")
-        return
-    # Once sent, the reply address lives on only in the recipient's mailbox (the token table
-    # keeps a digest); the built-in catcher keeps it, as it shows the mail and its reply form.
-    _mark(ctx, mail_id, "sent", transport=ctx.mail_transport.name, sent_at=ctx.clock.now(),
-          forget_reply_to=ctx.mail_transport.name != "catcher")
+        connection.execute(mark, values)
+        connection.commit()
+    except DBAPIError:
+        # The connection held through the exchange may have gone with a database restart (the
+        # error empties the pool): the mail is sent, so say it on a new connection.
+        connection.rollback()
+        with ctx.db.connect() as fresh:
+            fresh.execute(mark, values)
 
 
-def _mark(ctx: PipelineContext, mail_id: str, status: str, *, error: str | None = None,
-          transport: str | None = None, sent_at: datetime | None = None,
-          forget_reply_to: bool = False) -> None:
-    values: dict[str, object] = {"status": status, "updated_at": ctx.clock.now()}
-    if forget_reply_to:
-        values["reply_to"] = None
-    if error is not None:
-        values["last_error"] = error[:2000]
-    if transport is not None:
-        values["transport"] = transport
-    if sent_at is not None:
-        values["sent_at"] = sent_at
+def _put_back(ctx: PipelineContext, mail_id: str, error: str) -> None:
+    """Leave the mail pending, with the relay's answer, for the broker's next try."""
     with ctx.db.connect() as connection:
-        connection.execute(update(MAILS).where(MAILS.c.id == mail_id).values(**values))
+        connection.execute(update(MAILS).where(MAILS.c.id == mail_id).values(
+            status="pending", last_error=error[:2000], updated_at=ctx.clock.now()))
 
 
 def _fail(ctx: PipelineContext, mail: Row[Any], reason: str) -> None:

@@ -123,6 +123,19 @@ class Database:
         with self.engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A Core connection to hold a while; call ``commit()`` after each statement.
+
+        On PostgreSQL each statement then commits by itself, in one round trip (no BEGIN, and
+        ``commit()`` sends nothing). SQLite's "begin" listener opens a transaction all the same,
+        so there ``commit()`` ends it and releases the write lock.
+        """
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -937,8 +937,9 @@ class CrashAfterAcceptance:
     def __init__(self, inner: SmtpTransport) -> None:
         self.inner = inner
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
-        self.inner.send(sender, recipient, message)
+    def send(self, sender: str, recipient: str, message: bytes,
+             deadline: float | None = None) -> None:
+        self.inner.send(sender, recipient, message, deadline)
         raise SystemExit("worker killed")
 
 

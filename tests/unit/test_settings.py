@@ -22,7 +22,7 @@ def test_defaults_run_on_one_machine_with_nothing_else() -> None:
     assert settings.public_url == "http://127.0.0.1:8000"
     assert settings.mail_domain == "teledossier.localhost"
     assert settings.stuck_after_seconds == 120
-    assert settings.mail_claim_timeout_seconds == 300
+    assert settings.mail_claim_timeout_seconds == 90
     assert settings.elections_file is None
 
 
