@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.pipeline import _bench_commune, _sixteen_last_month
+from bench.runtime import RuntimeBuilder
 from bench.sink import RecordingHandler, free_port, start_sink
 from pipeline.settings import Settings, SettingsError
 
@@ -37,8 +38,8 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-def run_mail_bench(settings: Settings, *, mode: str, count: int, clients: int,
-                   workers: int) -> int:
+def run_mail_bench(settings: Settings, build_runtime: RuntimeBuilder, *, mode: str, count: int,
+                   clients: int, workers: int) -> int:
     if settings.uses_sqlite or settings.embedded_broker:
         raise SettingsError(f"le banc « {mode} » mesure PostgreSQL et RabbitMQ : définissez "
                             "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
@@ -49,9 +50,11 @@ def run_mail_bench(settings: Settings, *, mode: str, count: int, clients: int,
     controller, sink = start_sink()
     try:
         if mode == "outbound":
-            result = _outbound(settings, sink, controller.port, count, workers)
+            result = _outbound(settings, build_runtime, sink, controller.port, count,
+                               workers)
         else:
-            result = _replies(settings, controller.port, count, clients, workers)
+            result = _replies(settings, build_runtime, controller.port, count, clients,
+                              workers)
     finally:
         controller.stop()
     print(json.dumps({"mode": mode, **result}))
@@ -74,11 +77,10 @@ def _processes(commands: list[str], env: dict[str, str]) -> Iterator[None]:
                 proc.kill()
 
 
-def _outbound(settings: Settings, sink: RecordingHandler, sink_port: int, count: int,
-              workers: int) -> dict[str, Any]:
+def _outbound(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
+              sink_port: int, count: int, workers: int) -> dict[str, Any]:
     """Mails per second from the queue to the SMTP server's 250."""
     from pipeline.mail.outbox import queue_mail
-    from teledossier.bootstrap import build_runtime
 
     env = dict(os.environ, TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}")
     with _processes(["worker"] * workers, env):
@@ -101,14 +103,13 @@ def _outbound(settings: Settings, sink: RecordingHandler, sink_port: int, count:
     return {"mails": count, "workers": workers, "per_s": round(count / elapsed, 1)}
 
 
-def _replies(settings: Settings, sink_port: int, count: int, clients: int,
-             workers: int) -> dict[str, Any]:
+def _replies(settings: Settings, build_runtime: RuntimeBuilder, sink_port: int, count: int,
+             clients: int, workers: int) -> dict[str, Any]:
     """Replies per second, from SMTP receipt at the gateway to the dossier received."""
     from sqlalchemy import select
 
     from pipeline.store.db import Database, make_engine
     from pipeline.store.model import Dossier, HistoryEntry
-    from teledossier.bootstrap import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -173,8 +174,9 @@ def _prepare_dossiers(ctx: Any, insee: str, count: int) -> list[tuple[str, str, 
     from sqlalchemy import delete, select, update
 
     from pipeline.commands.communes import find_commune
+    from pipeline.commands.submit import Submission, submit_dossier
     from pipeline.domain.attachments import IncomingAttachment
-    from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
+    from pipeline.stages.intake import acknowledge_submission
     from pipeline.stages.notification import notify_agents
     from pipeline.stages.validation import validate_dossier
     from pipeline.store.model import Mail, OutboxMessage

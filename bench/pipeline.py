@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.runtime import RuntimeBuilder
 from bench.sink import RecordingHandler, free_port, start_sink
 from pipeline.settings import Settings, SettingsError
 
@@ -72,8 +73,8 @@ class Timings:
     last: float
 
 
-def run_bench(settings: Settings, *, mode: str, dossiers: int, clients: int,
-              workers: int) -> int:
+def run_bench(settings: Settings, build_runtime: RuntimeBuilder, *, mode: str, dossiers: int,
+              clients: int, workers: int) -> int:
     if mode == "pipeline" and (settings.uses_sqlite or settings.embedded_broker):
         raise SettingsError("le banc « pipeline » mesure PostgreSQL et RabbitMQ : définissez "
                             "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
@@ -84,9 +85,10 @@ def run_bench(settings: Settings, *, mode: str, dossiers: int, clients: int,
     controller, sink = start_sink()
     try:
         if mode == "pipeline":
-            timings = _run_pipeline(settings, sink, controller.port, dossiers, clients, workers)
+            timings = _run_pipeline(settings, build_runtime, sink, controller.port, dossiers,
+                                    clients, workers)
         else:
-            timings = _run_baseline(settings, sink, controller.port, dossiers)
+            timings = _run_baseline(settings, build_runtime, sink, controller.port, dossiers)
             clients = 1
     finally:
         controller.stop()
@@ -109,10 +111,8 @@ def _bench_commune(ctx: Any) -> tuple[str, str]:
     raise RuntimeError("no free fictitious INSEE code for the benchmark commune")
 
 
-def _run_pipeline(settings: Settings, sink: RecordingHandler, sink_port: int, dossiers: int,
-                  clients: int, workers: int) -> Timings:
-    from teledossier.bootstrap import build_runtime
-
+def _run_pipeline(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
+                  sink_port: int, dossiers: int, clients: int, workers: int) -> Timings:
     runtime = build_runtime(settings)
     insee, token = _bench_commune(runtime.ctx)
     runtime.stop()
@@ -202,18 +202,18 @@ def _wait_for_mails(sink: RecordingHandler, recipient: str, expected: int,
         time.sleep(0.05)
 
 
-def _run_baseline(settings: Settings, sink: RecordingHandler, sink_port: int,
-                  dossiers: int) -> Timings:
+def _run_baseline(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
+                  sink_port: int, dossiers: int) -> Timings:
     """The same work, one dossier after the other, in this process."""
     from sqlalchemy import delete, select
 
+    from pipeline.commands.submit import Submission, submit_dossier
     from pipeline.domain.attachments import IncomingAttachment
     from pipeline.mail.outbox import send_mail
-    from pipeline.stages.intake import Submission, acknowledge_submission, submit_dossier
+    from pipeline.stages.intake import acknowledge_submission
     from pipeline.stages.notification import notify_agents
     from pipeline.stages.validation import validate_dossier
     from pipeline.store.model import Commune, Mail, OutboxMessage
-    from teledossier.bootstrap import build_runtime
 
     local = Settings(**{**settings.__dict__, "smtp_url": f"smtp://127.0.0.1:{sink_port}",
                         "broker_url": ""})

@@ -522,12 +522,12 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.mode in ("replies", "outbound"):
         from bench.mail import run_mail_bench
 
-        return run_mail_bench(settings, mode=args.mode, count=args.dossiers,
+        return run_mail_bench(settings, _runtime, mode=args.mode, count=args.dossiers,
                               clients=args.clients, workers=args.workers)
     from bench.pipeline import run_bench
 
-    return run_bench(settings, mode=args.mode, dossiers=args.dossiers, clients=args.clients,
-                     workers=args.workers)
+    return run_bench(settings, _runtime, mode=args.mode, dossiers=args.dossiers,
+                     clients=args.clients, workers=args.workers)
 
 
 if __name__ == "__main__":

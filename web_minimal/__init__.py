@@ -1,19 +1,16 @@
-"""The Flask application: built by create_app around a Runtime, nothing at import time."""
+"""The Flask application: built by create_app around a runtime, nothing at import time."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-if TYPE_CHECKING:
-    # Only for annotations: at run time the edge depends on the core alone, never on the
-    # composition root that builds the Runtime (and imports the other edges).
-    from teledossier.bootstrap import Runtime
+from web_minimal.runtime import WebRuntime, runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +36,7 @@ ERROR_MESSAGES = {
 MAX_FORM_PARTS = 200
 
 
-def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(runtime: WebRuntime, test_config: dict[str, Any] | None = None) -> Flask:
     """Build the web application for one runtime (one process may build several in tests)."""
     app = Flask(__name__)
     app.config.from_mapping(
@@ -65,11 +62,6 @@ def create_app(runtime: Runtime, test_config: dict[str, Any] | None = None) -> F
     app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(Exception, _unexpected_error)
     return app
-
-
-def runtime_of(app: Flask) -> Runtime:
-    """The Runtime an application was built around."""
-    return app.extensions["teledossier"]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -25,7 +25,7 @@ from pipeline.domain.demarches.xml_input import parse_dossier_xml
 from pipeline.domain.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
 from pipeline.domain.references import normalize_reference
 from pipeline.store.model import Dossier, Mail
-from web_minimal import runtime_of
+from web_minimal.runtime import runtime_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from web_minimal import runtime_of
+from web_minimal.runtime import runtime_of
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

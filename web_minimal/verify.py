@@ -40,7 +40,7 @@ from pipeline.domain.clock import PARIS
 from pipeline.domain.references import normalize_reference
 from pipeline.store.blobs import BlobStore
 from pipeline.store.model import Commune, CommuneKey, Dossier, VerificationCheck
-from web_minimal import runtime_of
+from web_minimal.runtime import runtime_of
 
 bp = Blueprint("verify", __name__, url_prefix="/verifier")
 

@@ -1,6 +1,6 @@
 """Read back the lines our own PDFs show: reportlab's literal strings, their place and font.
 
-Not a general text extractor: it reads what ``documents.layout`` writes (WinAnsi literal
+Not a general text extractor: it reads what ``pipeline.documents.layout`` writes (WinAnsi literal
 strings shown with ``Tj``), which is all the verifier and the tests need.
 """
 

@@ -1,8 +1,9 @@
 """The commune's documents of a dossier, stored once with their digest, and its signing identity.
 
-The ``documents`` package draws and signs; this module reads what it needs from the database and
-keeps what it returns: one row per (dossier, kind) in ``dossier_documents``, the bytes in the blob
-store. A pre-filled form is redrawn when the data change; an attestation, once issued, never is.
+The rest of ``pipeline.documents`` draws and signs; this module reads what it needs from the
+database and keeps what it returns: one row per (dossier, kind) in ``dossier_documents``, the
+bytes in the blob store. A pre-filled form is redrawn when the data change; an attestation, once
+issued, never is.
 """
 
 from __future__ import annotations

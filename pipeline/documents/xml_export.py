@@ -1,5 +1,5 @@
 """Write a dossier's XML: the national RecensementCitoyen layout for RCO, ours for ILE; checked
-against the XSDs shipped in ``documents/xsd`` before it leaves."""
+against the XSDs shipped in ``pipeline/documents/xsd`` before it leaves."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from web_minimal.auth import (
     logout,
     safe_next,
 )
-from web_minimal.citizens import bp
+from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.common import citizen, ctx, me
 
 Page = str | tuple[str, int] | Response

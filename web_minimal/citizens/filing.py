@@ -21,7 +21,7 @@ from pipeline.commands.submit import Submission, submit_dossier
 from pipeline.domain.clock import PARIS, paris_today
 from pipeline.domain.demarches import InvalidDossier
 from pipeline.store.model import Commune
-from web_minimal.citizens import bp
+from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, as_int, check_filing, required_pieces
 from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required
 from web_minimal.citizens.forms import SLUGS, FilingForm, form_for, usual_values

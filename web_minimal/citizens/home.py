@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from web_minimal.citizens import bp
+from web_minimal.citizens.blueprint import bp
 
 
 @bp.get("/")

@@ -12,7 +12,7 @@ from pipeline.commands.citizen_accounts import save_profile
 from pipeline.domain.clock import paris_today
 from pipeline.domain.demarches import RCO, InvalidDossier
 from pipeline.store.model import Dossier
-from web_minimal.citizens import bp
+from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, check_values
 from web_minimal.citizens.common import ctx, me, verified_required
 from web_minimal.citizens.forms import FilingForm, Section, build_data, usual_fields, usual_values

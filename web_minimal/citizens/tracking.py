@@ -24,7 +24,7 @@ from pipeline.domain.lifecycle import (
     Status,
 )
 from pipeline.store.model import CitizenAccount, CitizenDocument, Dossier, HistoryEntry
-from web_minimal.citizens import bp
+from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, as_int, missing_pieces
 from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required
 from web_minimal.citizens.forms import SLUGS, FilingForm, form_for

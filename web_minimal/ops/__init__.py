@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("ops", __name__)
-
-# The views register their routes on ``bp``: imported once it exists.
-from web_minimal.ops import metrics, views  # noqa: E402
+# Importing the views registers their routes on the blueprint.
+from web_minimal.ops import metrics, views
+from web_minimal.ops.blueprint import bp
 
 __all__ = ["bp", "metrics", "views"]

@@ -12,7 +12,7 @@ from pipeline.context import PipelineContext
 from pipeline.domain.lifecycle import Stage, Status
 from pipeline.ops.status import gather_status
 from pipeline.store.cache import TtlCache
-from web_minimal.ops import bp
+from web_minimal.ops.blueprint import bp
 from web_minimal.ops.broker import broker_figures
 from web_minimal.ops.figures import QUANTILES, QUEUES, quantile, queue_backlog, step_durations
 

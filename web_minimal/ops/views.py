@@ -18,7 +18,7 @@ from pipeline.ops.failed_work import list_failed, replay
 from pipeline.ops.status import gather_status
 from pipeline.store.model import Dossier, FailedWork, Mail
 from web_minimal.auth import current_user, roles_required
-from web_minimal.ops import bp
+from web_minimal.ops.blueprint import bp
 from web_minimal.ops.broker import BrokerFigures, QueueFigures, broker_figures
 from web_minimal.ops.figures import QUEUE_LABELS, QUEUES, queue_backlog
 from web_minimal.ops.masking import inbound_detail, last_line, mask_email, mask_text

@@ -28,7 +28,7 @@ def bare_rco() -> DossierFacts:
 
 @pytest.fixture
 def long_rco() -> DossierFacts:
-    # Longer than intake takes now (pipeline/demarches/limits.py), as a dossier stored before
+    # Longer than intake takes now (pipeline/domain/demarches/limits.py), as a dossier stored before
     # the limits may be: the documents still draw every letter.
     data = rco_data(Prenom="Żaneta Łucja Őrs",
                     AdresseDomicile={"CodePostal": "99999", "Localite": "Démoville"})
