@@ -209,34 +209,44 @@ def _queue(env: dict[str, str], count: int) -> set[str]:
     """Queue the mails and publish their messages; returns their Message-IDs."""
     from sqlalchemy import func, select
 
+    from mail_gateway.transport import build_transport
+    from pipeline.context import PipelineContext
     from pipeline.mail.outbox import queue_mail
     from pipeline.settings import Settings
+    from pipeline.store.db import Database, make_engine
     from pipeline.store.migrate import upgrade
     from pipeline.store.model import Mail, OutboxMessage
-    from teledossier.bootstrap import build_runtime
+    from workers.broker import build_broker
+    from workers.relay import Relay
 
     settings = Settings.from_env(env)
     upgrade(settings.database_url)
-    runtime = build_runtime(settings)
-    runtime.start_relay()
+    ctx = PipelineContext(db=Database(make_engine(settings.database_url)), settings=settings,
+                          mail_transport=build_transport(settings.smtp_url))
+    broker = build_broker(ctx)
+    relay = Relay(ctx, broker)
+    ctx.db.on_outbox = relay.notify
+    relay.start()
     try:
         for first in range(0, count, 100):
-            with runtime.ctx.db.transaction() as session:
+            with ctx.db.transaction() as session:
                 for index in range(first, min(count, first + 100)):
-                    queue_mail(session, runtime.ctx, cause=f"banc:{index}",
+                    queue_mail(session, ctx, cause=f"banc:{index}",
                                recipient=f"destinataire{index}@banc.test", purpose="banc",
                                subject=f"Banc {index}", body="Bonjour,\n\nCourriel de mesure.\n",
                                sender_name="Banc")
         deadline = time.monotonic() + 120
         while True:
-            with runtime.ctx.db.transaction() as session:
+            with ctx.db.transaction() as session:
                 if not session.scalar(select(func.count()).select_from(OutboxMessage)):
                     return set(session.scalars(select(Mail.message_id)))
             if time.monotonic() > deadline:
                 raise RuntimeError("les messages des courriels ne sont pas publiés")
             time.sleep(0.2)
     finally:
-        runtime.stop()
+        relay.stop()
+        broker.close()
+        ctx.db.dispose()
 
 
 def _campaign(rng: random.Random, workers: list[Worker], env: dict[str, str], log_dir: Path,
