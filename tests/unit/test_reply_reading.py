@@ -12,7 +12,8 @@ import pytest
 
 from pipeline.mail.replies.automatic import automatic_reason
 from pipeline.mail.replies.commands import read_command
-from pipeline.mail.replies.quotes import html_to_text, trim_reply
+from pipeline.mail.replies.html_text import html_to_text
+from pipeline.mail.replies.quotes import trim_reply
 from pipeline.mail.replies.reply import MAX_MULTIPARTS, Reply, read_reply
 
 DOMAIN = "mairie.example"
@@ -363,7 +364,8 @@ def test_html_to_text_line_breaks_and_quotes() -> None:
             "<div><br></div><div>Fin</div><blockquote>Clore</blockquote>"
             "<script>alert(1)</script></body></html>")
 
-    assert html_to_text(html) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin"
+    assert html_to_text(html) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin\n> Clore"
+    assert trim_reply(html_to_text(html)) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin"
 
 
 def test_html_to_text_cuts_below_outlook_reply_header() -> None:
@@ -448,7 +450,9 @@ def test_to_json_shape() -> None:
     document = read_reply(raw, mail_domain=DOMAIN).to_json()
 
     assert set(document) == {"token", "automatic", "command", "argument", "comment", "attachments",
-                             "automatic_reason", "text", "sender", "message_id"}
+                             "automatic_reason", "text", "sender", "message_id",
+                             "suggested_command", "suggested_argument", "suggested_comment",
+                             "answer"}
     assert isinstance(document["automatic"], bool)
     [attachment] = document["attachments"]
     assert set(attachment) == {"filename", "media_type", "size", "sha256"}
