@@ -12,6 +12,8 @@ import re
 import lxml.html
 from lxml import etree
 
+from pipeline.mail.replies.folding import clean_text
+
 _BLOCKS = {"address", "article", "aside", "blockquote", "body", "center", "dd", "div", "dl",
            "dt", "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
            "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "table",
@@ -129,7 +131,7 @@ class _Writer:
             self.write("\n", 0)
 
     def text(self) -> str:
-        lines = [line.strip() for line in "".join(self.chunks).split("\n")]
+        lines = [line.strip() for line in clean_text("".join(self.chunks)).split("\n")]
         marked = ["> " * self.depths.get(number, 0) + line if line else line
                   for number, line in enumerate(lines)]
         return "\n".join(marked).strip("\n")

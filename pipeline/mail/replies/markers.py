@@ -25,7 +25,8 @@ _WROTE = _either(
     "a écrit", "a ecrit", "wrote", "writes", "schrieb", "hat geschrieben", "geschrieben",
     "schreef", "heeft geschreven", "ha scritto", "scrive", "escribió", "escribio", "escreveu",
     "va escriure", "napisał", "napisała", "napisał(a)", "pisze", "написал", "написала",
-    "написал(а)", "пишет", "skrev", "kirjoitti", "napsal", "napsala", "írta", "a scris", "yazdı",
+    "написал(а)", "пишет", "писал", "писала", "писал(а)", "skrev", "kirjoitti", "napsal",
+    "napsala", "írta", "a scris", "yazdı",
     "έγραψε", "rakstīja", "parašė", "kirjutas", "je napisal", "je napisala", "написа", "đã viết",
     "menulis", "写道", "のメッセージ")
 #: An attribution: the verb at its end, maybe a colon and a client's dashes after it.

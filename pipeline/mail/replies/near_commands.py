@@ -9,14 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.mail.replies.commands import (
-    COMMANDS,
-    FirstLine,
-    argument_of,
-    first_line,
-    read_command,
-)
-from pipeline.mail.replies.folding import fold
+from pipeline.mail.replies.commands import COMMANDS, argument_of, first_line, read_command
+from pipeline.mail.replies.folding import clean_text, fold
 
 #: Other forms of the command words (participles, conjugations, nouns), folded.
 FORMS = {
@@ -62,20 +56,20 @@ def suggest_command(trimmed: str) -> Suggestion | None:
     """The command a reply seems to mean when it holds no exact one, None when it means none."""
     if read_command(trimmed)[0] is not None:
         return None
-    line = first_line(trimmed)
-    if line is None or _asks(line):
+    line, below = _first_and_below(trimmed)
+    if not line or _asks(line):
         return None
-    found = _near(line.word + line.rest, line.below)
+    found = _near(line, below)
     if found is not None:
         return found
-    if _GREETING.match(fold(line.word + line.rest)) and line.below:
+    if _GREETING.match(fold(line)) and below:
         # "Bonjour," then the command on the next line.
-        command, argument, comment = read_command(line.below)
+        command, argument, comment = read_command(below)
         if command is not None:
             return Suggestion(command, argument, comment)
-        below = first_line(line.below)
-        if below is not None and not _asks(below):
-            return _near(below.word + below.rest, below.below)
+        second, rest = _first_and_below(below)
+        if second and not _asks(second):
+            return _near(second, rest)
     return None
 
 
@@ -95,9 +89,17 @@ def answer_alone(trimmed: str) -> bool:
     return line is not None and answer(trimmed) is not None and not argument_of(line.rest)
 
 
-def _asks(line: FirstLine) -> bool:
+def _first_and_below(text: str) -> tuple[str, str]:
+    lines = clean_text(text).split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return "", ""
+    return lines[first].strip(), "\n".join(lines[first + 1:]).strip()
+
+
+def _asks(line: str) -> bool:
     # "Ok reçu ?", "On accepte ?": a question suggests nothing.
-    return line.asks or any(mark in line.rest for mark in "?？")
+    return any(mark in line for mark in "?？¿")
 
 
 def _near(text: str, below: str) -> Suggestion | None:
