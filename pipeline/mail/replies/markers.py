@@ -43,6 +43,8 @@ _QUOTING_WORDS = _either("citation", "citant", "quoting", "zitat von", "zitat", 
                          "citando", "citazione", "citaat van", "цитата")
 _QUOTING = re.compile(rf"^{_QUOTING_WORDS}\b.*:$")
 _ADDRESS = re.compile(r"@|<[^<>]*>")
+#: Words that open attributions ("Le …", "On …", "Am …", "El …", "W dniu …").
+_OPENING_WORDS = re.compile(r"^(?:le|on|am|op|il|el|em|den|w|dnia|pe|στις|в|vao|pada|po|pon)\b")
 
 #: Words between dashes that open a quoted or forwarded mail ("-----Original Message-----").
 _SEPARATOR_WORDS = re.compile(_either(
@@ -95,6 +97,9 @@ _HEADER_NAMES = {fold(name): role for role, names in _HEADER_ROLES.items() for n
 _HEADER_LINE = re.compile(r"^[*_]{0,2}\s*(?P<name>[^\W\d][\w' -]{0,24}?)\s*[*_]{0,2}\s*:")
 #: Roles that make a block a mail's header with any other role.
 _HEADER_ANCHORS = {"from", "date", "subject"}
+#: A header line in a language not listed: a short name, a colon, a value.
+_ANY_HEADER = re.compile(r"^[^\W\d][\w .'-]{0,24}:\s*(?P<value>.*)$")
+_TIME_OR_DATE = re.compile(r"\d{1,2}[:.h]\d{2}|\d{4}")
 
 #: Footers that clients add under what a person wrote ("Envoyé de mon iPhone").
 _FOOTER_VERB = _either(
@@ -123,6 +128,28 @@ _WEAK_FOOTER = re.compile(_footer(_either(*_WEAK_THINGS)))
 #: A footer is a short line; a longer one is a sentence the person wrote.
 _FOOTER_MAX = 90
 _ATTRIBUTION_MAX = 400
+
+
+#: An address and a time, then a colon: an attribution in any language or script ("2025年3月3日
+#: 10:12 Nom <x@y>:", "… 10:12 מאת Nom <x@y>:"), trusted only right above quoted lines.
+_LOOSE_ATTRIBUTION = re.compile(r"(?:@|\d{1,2}[:.h]\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}).*:$")
+#: GroupWise's ">>> Nom <x@y> 3/3/2025 10:12 >>>" above an original it does not quote.
+_GROUPWISE = re.compile(r"^>>>.*\d.*>>>$")
+
+
+def is_loose_attribution(joined: str) -> bool:
+    return len(joined) <= _ATTRIBUTION_MAX and bool(_LOOSE_ATTRIBUTION.search(joined))
+
+
+def opens_unquoted_original(line: str) -> bool:
+    """A line that looks quoted but heads an original written below it unquoted."""
+    return len(line) <= MAX_MARKER_LENGTH and bool(_GROUPWISE.match(line.strip()))
+
+
+def may_open_attribution(folded: str) -> bool:
+    """Whether a line may be the first of an attribution wrapped over several: it holds a date,
+    an address or an opening word; "Bien cordialement," or a name alone does not."""
+    return bool(re.search(r"\d|@|<", folded)) or bool(_OPENING_WORDS.match(folded))
 
 
 def is_signature(line: str) -> bool:
@@ -159,7 +186,11 @@ def header_role(folded: str) -> str | None:
 
 def opens_header_block(folded_lines: list[str]) -> bool:
     """Whether the first line opens a header block: two roles or more within the lines given,
-    one of them from, date or subject."""
+    one of them from, date or subject; or three header lines in a language not listed."""
+    return _known_header_block(folded_lines) or _unknown_header_block(folded_lines)
+
+
+def _known_header_block(folded_lines: list[str]) -> bool:
     roles = set()
     for folded in folded_lines:
         role = header_role(folded)
@@ -168,6 +199,18 @@ def opens_header_block(folded_lines: list[str]) -> bool:
         elif not roles:
             return False
     return len(roles) >= 2 and bool(roles & _HEADER_ANCHORS)
+
+
+def _unknown_header_block(folded_lines: list[str]) -> bool:
+    """Three header lines in a row in any language, one naming an address and one a date."""
+    values = []
+    for folded in folded_lines[:4]:
+        found = _ANY_HEADER.match(folded) if len(folded) <= MAX_MARKER_LENGTH else None
+        if found is None:
+            break
+        values.append(found.group("value"))
+    return (len(values) >= 3 and any("@" in value for value in values)
+            and any(_TIME_OR_DATE.search(value) for value in values))
 
 
 def is_attribution(joined: str) -> bool:

@@ -13,9 +13,12 @@ from pipeline.mail.replies.markers import (
     MAX_MARKER_LENGTH,
     footer_strength,
     is_attribution,
+    is_loose_attribution,
     is_separator,
     is_signature,
+    may_open_attribution,
     opens_header_block,
+    opens_unquoted_original,
 )
 
 #: How many lines a client may wrap an attribution over (Gmail wraps long names and addresses).
@@ -36,6 +39,8 @@ def trim_reply(text: str) -> str:
     index = 0
     while index < len(lines):
         line = lines[index]
+        if opens_unquoted_original(line):
+            break
         if is_quoted(line):
             kept.append(None)
             index += 1
@@ -93,9 +98,12 @@ def _writing_follows(lines: list[str], start: int) -> bool:
 def _attribution_end(lines: list[str], folded: list[str], index: int) -> int | None:
     """The last line of an attribution starting at ``lines[index]``, None if none starts there."""
     for end in range(index, min(index + _ATTRIBUTION_LINES, len(lines))):
-        if end > index and (not lines[end].strip() or is_quoted(lines[end])):
+        if end > index and (not lines[end].strip() or is_quoted(lines[end])
+                            or not may_open_attribution(folded[index])):
             return None
-        if is_attribution(" ".join(folded[index:end + 1])):
+        joined = " ".join(folded[index:end + 1])
+        if is_attribution(joined) or (is_loose_attribution(joined)
+                                      and _quote_follows(lines, end + 1)):
             return end
     return None
 
