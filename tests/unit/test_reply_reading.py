@@ -531,3 +531,28 @@ def test_message_nested_past_the_limit_is_unreadable_and_does_nothing() -> None:
     refused = read_reply(nested(MAX_MULTIPARTS + 1), mail_domain="demoville.test")
     assert refused.unreadable and "trop imbriqué" in refused.unreadable
     assert (refused.command, refused.sender, refused.token) == (None, "", None)
+
+
+# --- speed on pathological input ----------------------------------------------------------------
+
+MEGABYTE = 1_000_000
+PATHOLOGICAL = {
+    "one long line": b"Re\xc3\xa7u " + b"x" * MEGABYTE,
+    "quoted lines": b"Recu\n" + b"> Clore et encore\n" * (MEGABYTE // 18),
+    "header-like lines": b"Recu\n" + b"De : Jean <j@x.fr>\n" * (MEGABYTE // 19),
+    "attribution-like lines": b"Recu\n" + b"Le 3 mars 2025, X <x@y.fr> a ecrit :\n" * (MEGABYTE // 38),
+    "short lines": b"Recu\n" + b"a\n" * (MEGABYTE // 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_a_megabyte_of_pathological_text_is_read_fast(name: str) -> None:
+    import time
+
+    raw = mail(f"To: reponse+{TOKEN_A}@{DOMAIN}", "").rstrip(b"\n") + b"\n\n" + PATHOLOGICAL[name]
+    started = time.perf_counter()
+
+    reply = read_reply(raw, mail_domain=DOMAIN)
+
+    assert time.perf_counter() - started < 5
+    assert reply.command == "recu"

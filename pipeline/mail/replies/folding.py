@@ -26,6 +26,9 @@ def clean_text(text: str) -> str:
 def fold(text: str) -> str:
     """Lowercase, accentless, compatibility forms (``：`` is ``:``), straight apostrophes,
     single-spaced: how marker lines and command words are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = text.translate(_APOSTROPHES)
+    if text.isascii():  # most lines: nothing to decompose
+        return " ".join(text.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(stripped.casefold().split())

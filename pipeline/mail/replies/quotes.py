@@ -27,6 +27,10 @@ _ATTRIBUTION_LINES = 3
 #: wraps).
 _HEADER_REACH = 6
 _INLINE_IMAGE = re.compile(r"^\[cid:[^\]]+\]$")
+#: Past this many characters kept, the rest is kept unread: a reply that long is refused for
+#: its length anyway (5,000 characters at most reach the other side), and a megabyte of short
+#: lines is not worth a marker test each.
+MAX_EXAMINED = 50_000
 #: Lines of nothing but rules and dashes, left above a cut by some clients.
 _DECORATION = re.compile(r"^[\s\-_=*~.·•]*$")
 
@@ -34,17 +38,22 @@ _DECORATION = re.compile(r"^[\s\-_=*~.·•]*$")
 def trim_reply(text: str) -> str:
     """The lines the person wrote: quoted mail, signature and client footer removed."""
     lines = [line.rstrip() for line in clean_text(text).split("\n")]
-    folded = [_fold_marker(line) for line in lines]
+    folded = _Folded(lines)
     kept: list[str | None] = []  # None stands for removed quoted lines
     index = 0
+    examined = 0
     while index < len(lines):
         line = lines[index]
-        if opens_unquoted_original(line):
-            break
-        if is_quoted(line):
+        if is_quoted(line) and not opens_unquoted_original(line):
             kept.append(None)
             index += 1
             continue
+        examined += len(line) + 1
+        if examined > MAX_EXAMINED:
+            kept.extend(lines[index:])
+            break
+        if opens_unquoted_original(line):
+            break
         if _INLINE_IMAGE.match(line.strip()):
             index += 1  # Outlook's stand-in for a picture in its HTML (a signature logo)
             continue
@@ -68,19 +77,31 @@ def is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _fold_marker(line: str) -> str:
-    # Markers are short lines: a long one is folded only as far as a marker could reach.
-    return fold(line[:MAX_MARKER_LENGTH + 1])
+class _Folded:
+    """The lines folded as markers are compared, each folded once and only when looked at."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.cache: dict[int, str] = {}
+
+    def __getitem__(self, index: int) -> str:
+        if index not in self.cache:
+            # Markers are short lines: a long one is folded only as far as a marker reaches.
+            self.cache[index] = fold(self.lines[index][:MAX_MARKER_LENGTH + 1])
+        return self.cache[index]
+
+    def span(self, start: int, end: int) -> list[str]:
+        return [self[index] for index in range(start, min(end, len(self.lines)))]
 
 
-def _ends_reply(lines: list[str], folded: list[str], index: int) -> bool:
+def _ends_reply(lines: list[str], folded: _Folded, index: int) -> bool:
     """Whether the original mail, a signature or a client footer starts at ``lines[index]``."""
     if is_signature(lines[index]):
         return True
     line = folded[index]
     if not line:
         return False
-    if is_separator(line) or opens_header_block(folded[index:index + _HEADER_REACH]):
+    if is_separator(line) or opens_header_block(folded.span(index, index + _HEADER_REACH)):
         return True
     strength = footer_strength(line)
     # "Envoyé par mail hier, …" may be a sentence: a weak footer counts only when nothing the
@@ -95,13 +116,13 @@ def _writing_follows(lines: list[str], start: int) -> bool:
     return False
 
 
-def _attribution_end(lines: list[str], folded: list[str], index: int) -> int | None:
+def _attribution_end(lines: list[str], folded: _Folded, index: int) -> int | None:
     """The last line of an attribution starting at ``lines[index]``, None if none starts there."""
     for end in range(index, min(index + _ATTRIBUTION_LINES, len(lines))):
         if end > index and (not lines[end].strip() or is_quoted(lines[end])
                             or not may_open_attribution(folded[index])):
             return None
-        joined = " ".join(folded[index:end + 1])
+        joined = " ".join(folded.span(index, end + 1))
         if is_attribution(joined) or (is_loose_attribution(joined)
                                       and _quote_follows(lines, end + 1)):
             return end
