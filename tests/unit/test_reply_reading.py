@@ -540,7 +540,7 @@ PATHOLOGICAL = {
     "one long line": b"Re\xc3\xa7u " + b"x" * MEGABYTE,
     "quoted lines": b"Recu\n" + b"> Clore et encore\n" * (MEGABYTE // 18),
     "header-like lines": b"Recu\n" + b"De : Jean <j@x.fr>\n" * (MEGABYTE // 19),
-    "attribution-like lines": b"Recu\n" + b"Le 3 mars 2025, X <x@y.fr> a ecrit :\n" * (MEGABYTE // 38),
+    "attribution-like lines": b"Recu\n" + b"Le 3 mars, X <x@y.fr> a ecrit :\n" * (MEGABYTE // 33),
     "short lines": b"Recu\n" + b"a\n" * (MEGABYTE // 2),
 }
 
