@@ -16,7 +16,11 @@ def add_mail_commands(sub: Any) -> None:
     parse_reply = mail.add_parser("parse-reply", help=(
         "afficher en JSON ce que la passerelle lit d'un message (sans toucher la base)"))
     parse_reply.set_defaults(run=cmd_parse_reply)
-    parse_reply.add_argument("file", metavar="FICHIER", help="message RFC 822 (.eml), - : entrée")
+    parse_reply.add_argument("file", metavar="FICHIER", nargs="?",
+                             help="message RFC 822 (.eml), - : entrée")
+    parse_reply.add_argument("--corpus", metavar="DOSSIER", help=(
+        "lire tous les messages d'un corpus (ses .eml et expected.json) et afficher le taux de "
+        "réussite par classe et par client"))
     log = mail.add_parser("log", help="les derniers courriels reçus et ce qui en a été fait")
     log.set_defaults(run=cmd_log)
     log.add_argument("--limit", type=int, default=50)
@@ -31,6 +35,11 @@ def add_mail_commands(sub: Any) -> None:
 def cmd_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.mail.replies.reply import read_reply
 
+    if args.corpus:
+        return _report_corpus(settings, Path(args.corpus))
+    if not args.file:
+        print("Erreur : donnez un FICHIER, - ou --corpus DOSSIER", file=sys.stderr)
+        return 2
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as error:
@@ -39,6 +48,28 @@ def cmd_parse_reply(settings: Settings, args: argparse.Namespace) -> int:
     reply = read_reply(raw, mail_domain=settings.mail_domain)
     print(json.dumps(reply.to_json(), ensure_ascii=False))
     return 0
+
+
+def _report_corpus(settings: Settings, folder: Path) -> int:
+    from pipeline.mail.replies.corpus import run_corpus
+
+    try:
+        report = run_corpus(folder, settings.mail_domain)
+    except (OSError, ValueError) as error:
+        print(f"Erreur : corpus {folder} illisible ({error})", file=sys.stderr)
+        return 1
+    for title, key in (("Par classe", "klass"), ("Par client", "client")):
+        print(f"{title} :")
+        for name, (passed, total) in report.by(key).items():
+            print(f"  {name:<22} {passed:>4}/{total:<4} {100 * passed / total:6.1f} %")
+    for outcome in report.outcomes:
+        if outcome.problems:
+            print(f"ÉCHEC {outcome.path} : {' ; '.join(outcome.problems)}")
+    total = len(report.outcomes)
+    rate = total / report.seconds if report.seconds else 0.0
+    print(f"Total : {report.passed}/{total} ; {total} messages lus en {report.seconds:.3f} s "
+          f"({rate:.0f} par seconde)")
+    return 0 if report.passed == total else 1
 
 
 def cmd_log(settings: Settings, args: argparse.Namespace) -> int:

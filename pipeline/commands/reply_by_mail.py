@@ -2,8 +2,10 @@
 
 Every received message ends in one of: ``applied`` (an agent's command), ``message`` (relayed
 between agent and citizen), ``rejected`` (with the reason), ``ignored`` (automatic mail, never
-answered), ``bounce`` (a delivery report marked its mail bounced). The outcome, the dossier's
-change and the mails it causes commit together; a message already handled is left alone.
+answered), ``bounce`` (a delivery report marked its mail bounced), ``suggested`` (a near-command
+held until the agent confirms it), ``answered`` (a held near-command once confirmed or dropped).
+The outcome, the dossier's change and the mails it causes commit together; a message already
+handled is left alone.
 
 Nothing is ever sent to an address that does not own the token it used (no backscatter): the
 owner is told instead. Rejections to the legitimate sender are limited to one per sender and
@@ -13,10 +15,10 @@ reason per day.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.commands.act import apply_action
@@ -33,15 +35,21 @@ from pipeline.mail.pages import follow_url
 from pipeline.mail.replies import templates
 from pipeline.mail.replies.addresses import mail_id_from_bounce_address
 from pipeline.mail.replies.bounces import mark_bounced, read_delivery_report
+from pipeline.mail.replies.near_commands import answer_alone
 from pipeline.mail.replies.reply import Reply, read_reply
 from pipeline.mail.replies.tokens import find_reply_token, token_problem
 from pipeline.mail.wording import sender_name
 from pipeline.store.dossiers import lock_dossier
-from pipeline.store.model import Commune, Dossier, InboundMail, ReplyToken, User
+from pipeline.store.model import Commune, Dossier, InboundMail, Mail, ReplyToken, User
 
 TEAM_NAME = "Suivi des démarches en ligne"
 LOCK_INBOUND = (select(InboundMail).where(InboundMail.id == bindparam("inbound_id"))
                 .with_for_update())
+#: The mail that asks an agent to confirm a near-command; its reply address takes the answer.
+CONFIRMATION_PURPOSE = "reply_confirm"
+#: How long a held near-command waits for its ``oui``: the confirmation's reply address stops
+#: working then, and the suggestion with it.
+CONFIRMATION_VALIDITY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,8 @@ def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Repl
     if actor is None:
         _reject_once_a_day(session, ctx, reply.sender, "ce compte agent est désactivé", dossier)
         return Verdict("rejected", "compte agent désactivé", dossier.id)
-    return _from_agent(session, ctx, row, reply, dossier, actor)
+    held = _near_command_or_answer(session, ctx, row, reply, dossier, actor, token)
+    return held or _from_agent(session, ctx, row, reply, dossier, actor)
 
 
 def _bounce(session: Session, ctx: PipelineContext, mail_id: str, raw: bytes) -> Verdict:
@@ -251,3 +260,85 @@ def _tell_owner(session: Session, ctx: PipelineContext, token: ReplyToken, dossi
 
 def _today(at: datetime) -> str:
     return at.astimezone(PARIS).date().isoformat()
+
+
+# --- near-commands: held, the agent asked to confirm, applied on « oui » ---------------------
+
+
+def _near_command_or_answer(session: Session, ctx: PipelineContext, row: InboundMail,
+                            reply: Reply, dossier: Dossier, actor: str,
+                            token: ReplyToken) -> Verdict | None:
+    """The verdict on an answer (``oui``/``non``) or a near-command; None for any other reply."""
+    if reply.command is not None:
+        return None
+    if reply.answer:
+        held = _held_reply(session, token)
+        if held is not None:
+            return _answer_held(session, ctx, row, reply, dossier, actor, held)
+        if answer_alone(reply.text):
+            reason = (f"« {reply.answer} » ne répond à rien : aucune commande n'attend de "
+                      "confirmation pour ce courriel")
+            _reject(session, ctx, row, reply.sender, dossier, reason)
+            return Verdict("rejected", reason, dossier.id)
+    if reply.suggestion is not None:
+        return _hold_near_command(session, ctx, row, reply, dossier)
+    return None
+
+
+def _hold_near_command(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply,
+                       dossier: Dossier) -> Verdict:
+    """Nothing applied, nothing relayed: the agent is told what was understood and how to
+    confirm it, from a mail whose reply address takes the answer."""
+    assert reply.suggestion is not None
+    understood = reply.text.split("\n", 1)[0].strip()[:80]
+    expires = ctx.clock.now() + CONFIRMATION_VALIDITY
+    subject, body = templates.confirm_suggestion(dossier, reply.suggestion, understood, expires,
+                                                 attachments=len(reply.attachments))
+    cause = f"inbound:{row.id}"
+    queue_mail(session, ctx, cause=cause, recipient=reply.sender, purpose=CONFIRMATION_PURPOSE,
+               subject=subject, body=body, sender_name=TEAM_NAME, dossier=dossier,
+               replies="agent", user_id=_user_id(session, reply.sender))
+    sent = select(Mail.message_id).where(Mail.cause == cause, Mail.recipient == reply.sender,
+                                         Mail.purpose == CONFIRMATION_PURPOSE)
+    session.execute(update(ReplyToken).where(ReplyToken.message_id.in_(sent))
+                    .values(expires_at=expires))
+    return Verdict("suggested", f"à confirmer : « {reply.suggestion.command} » (lu : "
+                                f"« {understood} ») ; demande envoyée à {reply.sender}",
+                   dossier.id)
+
+
+def _held_reply(session: Session, token: ReplyToken) -> InboundMail | None:
+    """The near-command whose confirmation mail carried ``token``, locked; None for a token of
+    any other mail."""
+    cause = session.scalar(select(Mail.cause).where(Mail.message_id == token.message_id,
+                                                    Mail.purpose == CONFIRMATION_PURPOSE))
+    if not cause or not cause.startswith("inbound:"):
+        return None
+    return session.scalars(LOCK_INBOUND, {"inbound_id": cause.removeprefix("inbound:")}
+                           ).one_or_none()
+
+
+def _answer_held(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply,
+                 dossier: Dossier, actor: str, held: InboundMail) -> Verdict:
+    if held.status != "suggested":
+        reason = "cette demande de confirmation a déjà reçu une réponse"
+        _reject(session, ctx, row, reply.sender, dossier, reason)
+        return Verdict("rejected", reason, dossier.id)
+    # The held reply is read again from its stored bytes: its command, comment and files are
+    # those the agent was shown, and nothing of them had to be kept elsewhere.
+    original = read_reply(held.raw, mail_domain=ctx.settings.mail_domain)
+    suggestion = original.suggestion
+    held.status = "answered"
+    if reply.answer == "non" or suggestion is None:
+        held.outcome = f"{held.outcome} ; abandonnée (« {reply.answer} »)"[:2000]
+        subject, body = templates.suggestion_dropped(dossier)
+        queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=reply.sender,
+                   purpose="reply_applied", subject=subject, body=body, sender_name=TEAM_NAME,
+                   dossier=dossier)
+        return Verdict("applied", f"« {reply.answer} » : commande proposée abandonnée, rien "
+                                  "n'a changé", dossier.id)
+    held.outcome = f"{held.outcome} ; confirmée (« oui »)"[:2000]
+    confirmed = replace(original, command=suggestion.command, argument=suggestion.argument,
+                        comment=suggestion.comment, suggestion=None, sender=reply.sender)
+    verdict = _from_agent(session, ctx, row, confirmed, dossier, actor)
+    return replace(verdict, outcome=f"{verdict.outcome} (confirmé par « oui »)")

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -339,6 +340,79 @@ def test_agent_attachment_with_active_content_is_not_deposited_and_the_agent_tol
     with gateway.ctx.db.transaction() as session:
         assert session.scalars(select(CitizenDocument)).all() == []
     assert not [r for r in gateway.sink.to(CITIZEN) if "un document vous attend" in r.subject]
+
+
+NEAR_COMMAND = """Bien reçu, je regarde votre dossier cette semaine.
+
+Le jeu. 26 nov. 2026 à 10:12, Suivi <ne-pas-repondre@demoville.test> a écrit :
+> clore
+"""
+
+
+def test_near_command_is_held_until_the_agent_answers_oui(gateway: Gateway) -> None:
+    reference, notification = file_dossier(gateway)
+    send(gateway, reply_to(notification, AGENTS, NEAR_COMMAND, attachment=("note.pdf", PDF)),
+         AGENTS, notification.message["Reply-To"])
+
+    question = mail_to(gateway, AGENTS, reference, "vous vouliez dire « reçu »")
+    assert handled(gateway, 1)[0][0] == "suggested"
+    assert "Répondez « oui »" in question.body and "je regarde votre dossier" in question.body
+    assert question.message["Reply-To"] != notification.message["Reply-To"]
+    assert dossier(gateway, reference).status == "transmitted"
+    assert not [r for r in gateway.sink.to(CITIZEN) if "message de la mairie" in r.subject
+                or "reçu par" in r.subject]
+
+    send(gateway, reply_to(question, AGENTS, "Oui\n\n> Vous vouliez dire « reçu » ?"), AGENTS,
+         question.message["Reply-To"])
+
+    told = mail_to(gateway, CITIZEN, reference, "reçu par le service traitant")
+    assert "je regarde votre dossier cette semaine." in told.body and "clore" not in told.body
+    assert [status for status, _ in handled(gateway, 2)] == ["answered", "applied"]
+    assert dossier(gateway, reference).status == "received"
+    mail_to(gateway, CITIZEN, reference, "un document vous attend")  # deposited on « oui »
+
+    send(gateway, reply_to(question, AGENTS, "oui", message_id="<encore@client.example>"),
+         AGENTS, question.message["Reply-To"])
+    assert handled(gateway, 3)[2] == ("rejected",
+                                      "cette demande de confirmation a déjà reçu une réponse")
+
+
+def test_oui_with_nothing_to_confirm_is_rejected_clearly(gateway: Gateway) -> None:
+    reference, notification = file_dossier(gateway)
+    send(gateway, reply_to(notification, AGENTS, "Oui."), AGENTS,
+         notification.message["Reply-To"])
+
+    rejection = mail_to(gateway, AGENTS, reference, "non prise en compte")
+    assert "aucune commande n'attend de confirmation" in rejection.body
+    assert dossier(gateway, reference).status == "transmitted"
+    assert not [r for r in gateway.sink.to(CITIZEN) if "message de la mairie" in r.subject]
+
+
+def test_confirmation_expires_with_its_reply_address(gateway: Gateway) -> None:
+    reference, notification = file_dossier(gateway)
+    send(gateway, reply_to(notification, AGENTS, "Accepté."), AGENTS,
+         notification.message["Reply-To"])
+    question = mail_to(gateway, AGENTS, reference, "vous vouliez dire « accepter »")
+    with gateway.ctx.db.transaction() as session:
+        token = session.scalars(select(ReplyToken).where(
+            ReplyToken.message_id == question.message["Message-ID"])).one()
+        assert token.expires_at - token.created_at <= timedelta(days=7)
+        token.expires_at = token.created_at
+
+    send(gateway, reply_to(question, AGENTS, "oui"), AGENTS, question.message["Reply-To"])
+
+    assert handled(gateway, 2)[1] == ("rejected", "cette adresse de réponse a expiré")
+    assert dossier(gateway, reference).status == "transmitted"
+
+
+def test_near_command_from_a_citizen_is_a_message_as_ever(gateway: Gateway) -> None:
+    reference, _ = file_dossier(gateway)
+    acknowledgement = mail_to(gateway, CITIZEN, reference, "enregistrée")
+    send(gateway, reply_to(acknowledgement, CITIZEN, "Bien reçu, merci."), CITIZEN,
+         acknowledgement.message["Reply-To"])
+
+    relayed = mail_to(gateway, AGENTS, reference, "message de l'usager")
+    assert "Bien reçu, merci." in relayed.body
 
 
 def test_unknown_address_is_refused_at_rcpt(gateway: Gateway) -> None:

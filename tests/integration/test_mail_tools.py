@@ -49,6 +49,35 @@ def test_parse_reply_prints_what_the_gateway_reads(capsys: pytest.CaptureFixture
         expected[name]["token"], "clore", False)
 
 
+def test_parse_reply_gives_a_near_command_as_a_suggestion(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEDOSSIER_MAIL_DOMAIN", "mairie.example")
+    raw = (b"From: agent@mairie.fr\nTo: reponse+dixznbtq3wuishnl@mairie.example\n"
+           b"Content-Type: text/plain; charset=utf-8\n\nAccept\xc3\xa9.\nVu avec le maire.\n")
+    monkeypatch.setattr("sys.stdin", type("In", (), {"buffer": __import__("io").BytesIO(raw)}))
+
+    code, out = run_cli(capsys, "mail", "parse-reply", "-")
+
+    read = json.loads(out)
+    assert code == 0
+    assert (read["command"], read["suggested_command"], read["suggested_comment"]) == (
+        None, "accepter", "Vu avec le maire.")
+
+
+def test_parse_reply_corpus_prints_the_pass_rate_per_class(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEDOSSIER_MAIL_DOMAIN", "mairie.example")
+    corpus = CORPUS.parent / "reply_corpus"
+
+    code, out = run_cli(capsys, "mail", "parse-reply", "--corpus", str(corpus))
+
+    assert code == 0, out
+    for klass in ("spaces", "quote_headers", "html_below_quote", "charsets", "emphasis",
+                  "automatic", "near_commands"):
+        assert re.search(rf"^  {klass} +\d+/\d+ +100\.0 %$", out, re.MULTILINE), klass
+    assert "par seconde" in out
+
+
 def test_parse_reply_of_a_missing_file_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["mail", "parse-reply", "/nulle/part.eml"]) == 1

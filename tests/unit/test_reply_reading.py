@@ -12,7 +12,8 @@ import pytest
 
 from pipeline.mail.replies.automatic import automatic_reason
 from pipeline.mail.replies.commands import read_command
-from pipeline.mail.replies.quotes import html_to_text, trim_reply
+from pipeline.mail.replies.html_text import html_to_text
+from pipeline.mail.replies.quotes import trim_reply
 from pipeline.mail.replies.reply import MAX_MULTIPARTS, Reply, read_reply
 
 DOMAIN = "mairie.example"
@@ -363,7 +364,8 @@ def test_html_to_text_line_breaks_and_quotes() -> None:
             "<div><br></div><div>Fin</div><blockquote>Clore</blockquote>"
             "<script>alert(1)</script></body></html>")
 
-    assert html_to_text(html) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin"
+    assert html_to_text(html) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin\n> Clore"
+    assert trim_reply(html_to_text(html)) == "Refuser\nMotif : hors commune\nDeuxième ligne\n\nFin"
 
 
 def test_html_to_text_cuts_below_outlook_reply_header() -> None:
@@ -448,7 +450,9 @@ def test_to_json_shape() -> None:
     document = read_reply(raw, mail_domain=DOMAIN).to_json()
 
     assert set(document) == {"token", "automatic", "command", "argument", "comment", "attachments",
-                             "automatic_reason", "text", "sender", "message_id"}
+                             "automatic_reason", "text", "sender", "message_id",
+                             "suggested_command", "suggested_argument", "suggested_comment",
+                             "answer"}
     assert isinstance(document["automatic"], bool)
     [attachment] = document["attachments"]
     assert set(attachment) == {"filename", "media_type", "size", "sha256"}
@@ -527,3 +531,28 @@ def test_message_nested_past_the_limit_is_unreadable_and_does_nothing() -> None:
     refused = read_reply(nested(MAX_MULTIPARTS + 1), mail_domain="demoville.test")
     assert refused.unreadable and "trop imbriqué" in refused.unreadable
     assert (refused.command, refused.sender, refused.token) == (None, "", None)
+
+
+# --- speed on pathological input ----------------------------------------------------------------
+
+MEGABYTE = 1_000_000
+PATHOLOGICAL = {
+    "one long line": b"Re\xc3\xa7u " + b"x" * MEGABYTE,
+    "quoted lines": b"Recu\n" + b"> Clore et encore\n" * (MEGABYTE // 18),
+    "header-like lines": b"Recu\n" + b"De : Jean <j@x.fr>\n" * (MEGABYTE // 19),
+    "attribution-like lines": b"Recu\n" + b"Le 3 mars, X <x@y.fr> a ecrit :\n" * (MEGABYTE // 33),
+    "short lines": b"Recu\n" + b"a\n" * (MEGABYTE // 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_a_megabyte_of_pathological_text_is_read_fast(name: str) -> None:
+    import time
+
+    raw = mail(f"To: reponse+{TOKEN_A}@{DOMAIN}", "").rstrip(b"\n") + b"\n\n" + PATHOLOGICAL[name]
+    started = time.perf_counter()
+
+    reply = read_reply(raw, mail_domain=DOMAIN)
+
+    assert time.perf_counter() - started < 5
+    assert reply.command == "recu"

@@ -18,7 +18,8 @@ from web_minimal.ops.figures import QUANTILES, QUEUES, quantile, queue_backlog, 
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAIL_STATUSES = ("pending", "sending", "sent", "failed", "bounced")
-INBOUND_STATUSES = ("queued", "applied", "message", "rejected", "ignored", "bounce")
+INBOUND_STATUSES = ("queued", "applied", "message", "rejected", "ignored", "bounce", "suggested",
+                    "answered")
 #: Durations are computed at most this often per application, however often it is scraped.
 DURATIONS_TTL_SECONDS = 60
 

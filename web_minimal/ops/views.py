@@ -32,6 +32,8 @@ INBOUND_LABELS = {
     "rejected": "refusé",
     "ignored": "ignoré",
     "bounce": "avis de non-remise",
+    "suggested": "commande à confirmer",
+    "answered": "confirmation reçue",
 }
 MAIL_STATUS_LABELS = {"failed": "échec d'envoi", "bounced": "revenu en erreur"}
 

@@ -21,7 +21,9 @@ from pipeline.mail.replies.addresses import (
 from pipeline.mail.replies.automatic import automatic_reason
 from pipeline.mail.replies.charsets import decode_text, decoded_header
 from pipeline.mail.replies.commands import read_command
-from pipeline.mail.replies.quotes import html_to_text, trim_reply
+from pipeline.mail.replies.html_text import html_to_text
+from pipeline.mail.replies.near_commands import Suggestion, answer, suggest_command
+from pipeline.mail.replies.quotes import trim_reply
 
 _log = logging.getLogger(__name__)
 
@@ -72,6 +74,11 @@ class Reply:
     authentication_results: tuple[str, ...]
     #: Why the message could not be read at all (None when it could): it does nothing.
     unreadable: str | None = None
+    #: The command the reply seems to mean when it holds no exact one: never applied unless
+    #: the agent confirms it.
+    suggestion: Suggestion | None = None
+    #: ``oui`` or ``non`` when the reply opens with one (an answer to a suggestion).
+    answer: str | None = None
 
     def dmarc_passed(self, authserv_id: str) -> bool:
         """Whether our own receiving server found DMARC passing.
@@ -98,6 +105,10 @@ class Reply:
             "command": self.command,
             "argument": self.argument,
             "comment": self.comment,
+            "suggested_command": self.suggestion.command if self.suggestion else None,
+            "suggested_argument": self.suggestion.argument if self.suggestion else "",
+            "suggested_comment": self.suggestion.comment if self.suggestion else "",
+            "answer": self.answer,
             "text": self.text,
             "sender": self.sender,
             "message_id": self.message_id,
@@ -137,6 +148,7 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
     body, text = _body(message)
     trimmed = trim_reply(text)
     command, argument, comment = read_command(trimmed)
+    automatic = automatic_reason(message, trimmed, command)
     message_ids = _raw_values(message, "Message-ID")
     return Reply(
         token=_token(message, mail_domain),
@@ -146,7 +158,7 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
         message_id=(message_ids[0].strip() or None) if message_ids else None,
         digest=digest,
         subject=" ".join(decoded_header(" ".join(_raw_values(message, "Subject"))).split()),
-        automatic=automatic_reason(message),
+        automatic=automatic,
         text=trimmed,
         command=command,
         argument=argument,
@@ -154,6 +166,8 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
         attachments=tuple(_attachments(message, body)),
         authentication_results=tuple(" ".join(value.split())
                                      for value in _raw_values(message, "Authentication-Results")),
+        suggestion=suggest_command(trimmed) if command is None else None,
+        answer=answer(trimmed) if command is None else None,
     )
 
 

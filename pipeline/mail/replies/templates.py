@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pipeline.domain.clock import PARIS
+from pipeline.mail.replies.near_commands import Suggestion
 from pipeline.mail.wording import REPLY_COMMANDS, SIGNATURE, deposit_lines
 from pipeline.store.model import Dossier
 
 TEAM = "L'équipe « Suivi des démarches en ligne »"
+#: The command words as an agent types them.
+COMMAND_WORDS = {"recu": "reçu", "accepter": "accepter", "refuser": "refuser",
+                 "completer": "compléter", "clore": "clore"}
 
 
 def _sign(dossier: Dossier) -> str:
@@ -71,4 +78,37 @@ def foreign_sender(dossier: Dossier, sender: str, why: str) -> tuple[str, str]:
             f"refusée : le dossier n'a pas changé et rien n'a été envoyé à cette adresse.\n\n"
             f"Si c'était vous, répondez depuis l'adresse qui a reçu la notification. Sinon, "
             f"signalez-le à l'administrateur de votre commune.\n\nCordialement,\n{TEAM}")
+    return subject, body
+
+
+def confirm_suggestion(dossier: Dossier, suggestion: Suggestion, understood: str,
+                       expires: datetime, attachments: int = 0) -> tuple[str, str]:
+    """To the agent: their reply looks like a command without being one; confirm it?"""
+    word = COMMAND_WORDS[suggestion.command]
+    subject = f"Dossier {dossier.reference} : vous vouliez dire « {word} » ?"
+    told = "\n\n".join(part for part in (suggestion.argument, suggestion.comment) if part)
+    lines = ["Bonjour,", "",
+             f"Votre réponse au sujet du dossier {dossier.reference} commence par « {understood} »,"
+             " qui n'est pas exactement une commande. Rien n'a été fait et rien n'a été envoyé à "
+             "l'usager.", "",
+             f"Vous vouliez dire « {word} » ?", "",
+             f"- Répondez « oui » à ce courriel pour appliquer « {word} ».",
+             "- Répondez « non » pour l'abandonner.",
+             "- Ou répondez au courriel du dossier en commençant par la commande exacte."]
+    if told:
+        lines += ["", "Transmis alors à l'usager :", told]
+    if attachments:
+        lines += ["", f"Les pièces jointes de votre réponse ({attachments}) seront déposées avec "
+                      "la commande."]
+    lines += ["", f"Cette demande expire le {expires.astimezone(PARIS):%d/%m/%Y à %H:%M}.", "",
+              "Cordialement,", TEAM]
+    return subject, "\n".join(lines)
+
+
+def suggestion_dropped(dossier: Dossier) -> tuple[str, str]:
+    """To the agent: the command they were asked to confirm is dropped."""
+    subject = f"Dossier {dossier.reference} : commande abandonnée"
+    body = (f"Bonjour,\n\nLa commande proposée pour le dossier {dossier.reference} est "
+            f"abandonnée : le dossier n'a pas changé et rien n'a été envoyé à l'usager.\n\n"
+            f"{REPLY_COMMANDS[0]}\n\nCordialement,\n{TEAM}")
     return subject, body
