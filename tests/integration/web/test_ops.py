@@ -18,17 +18,18 @@ from sqlalchemy import select, update
 from pipeline.commands.accounts import create_user
 from pipeline.commands.communes import create_commune
 from pipeline.commands.submit import Submission, submit_dossier
-from pipeline.mail.outbox import SEND_ACTOR, queue_mail
+from pipeline.domain.attachments import IncomingAttachment
+from pipeline.domain.queues import SEND_ACTOR
+from pipeline.mail.outbox import queue_mail
 from pipeline.mail.replies.receive import receive_mail
+from pipeline.ops.broker import broker_figures, management_api
 from pipeline.ops.failed_work import record_failure
 from pipeline.settings import Settings
-from pipeline.stages.intake import IncomingAttachment
 from pipeline.store.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
 from teledossier.bootstrap import Runtime
 from tests import services
 from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
-from web_minimal.ops.broker import broker_figures, management_api
 
 INSEE = "99999"
 CITIZEN = "lea.dupont@example.org"
