@@ -2,10 +2,11 @@
 
 Recipients are checked at RCPT time (reply addresses whose token exists, bounce addresses of
 the mail domain, and postmaster; 550 for anything else, as a mail server refuses an unknown
-mailbox, so no one fills the log with mail to made-up addresses). At DATA time a reply whose
-sender does not own its token is refused with 550 (it is still logged, and the token's owner is
-told); everything else is stored and queued, and the client gets its 250 as soon as the row is
-committed.
+mailbox, so no one fills the log with mail to made-up addresses). At DATA time a reply the
+inbound handler will reject for its sender (not the token's owner, or no DMARC pass where one is
+required: the core's one rule, ``pipeline.mail.replies.ownership``) is refused with 550 (it is
+still logged, and the token's owner is told); everything else is stored and queued, and the
+client gets its 250 as soon as the row is committed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from pipeline.context import PipelineContext
 from pipeline.mail.replies.addresses import is_gateway_address, token_from_address
+from pipeline.mail.replies.ownership import sender_refusal
 from pipeline.mail.replies.receive import receive_mail
-from pipeline.mail.replies.reply import Reply, read_reply
+from pipeline.mail.replies.reply import read_reply
 from pipeline.mail.replies.tokens import find_reply_token
 
 log = logging.getLogger(__name__)
@@ -76,29 +78,14 @@ class GatewayHandler:
         reply = read_reply(raw, mail_domain=self.ctx.settings.mail_domain)
         if reply.unreadable:
             return f"554 5.6.0 Message refusé : {reply.unreadable}"
-        # The null sender is a report or an auto-reply: logged and ignored, never refused.
-        refusal = self.wrong_sender(reply, rcpt_tos) if mail_from else None
+        refusal = sender_refusal(self.ctx, reply, envelope_from=mail_from,
+                                 envelope_to=envelope_to)
         received = receive_mail(self.ctx, raw, source="smtp", envelope_from=mail_from,
                                 envelope_to=envelope_to)
         if refusal:
-            return f"550 5.7.1 {refusal}"
+            return f"550 5.7.1 Réponse refusée : {refusal}"
         state = "déjà reçu" if received.duplicate else "reçu"
         return f"250 2.0.0 Message {state} ({received.inbound_id})"
-
-    def wrong_sender(self, reply: Reply, rcpt_tos: list[str]) -> str | None:
-        """Why the sender may not use the reply address it wrote to; None when it may."""
-        domain = self.ctx.settings.mail_domain
-        tokens = [t for t in (token_from_address(a, domain) for a in rcpt_tos) if t]
-        if not tokens:
-            return None
-        if reply.automatic:
-            return None  # logged and ignored, never refused: a refusal would bounce back
-        with self.ctx.db.transaction() as session:
-            token = find_reply_token(session, tokens[0])
-            owner = token.recipient if token is not None else None
-        if owner is not None and reply.sender != owner:
-            return "Cette adresse de réponse n'appartient pas à l'expéditeur"
-        return None
 
 
 def start_smtp_server(ctx: PipelineContext) -> Controller:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -432,59 +431,10 @@ def cmd_user_end_sessions(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.ops.status import gather_status
+    from teledossier.status import print_status
 
     with _context(settings) as ctx:
-        report = gather_status(ctx)
-    queues: list[Any] = []
-    queue_error = None
-    if settings.broker_url:
-        from workers.inspect import queue_depths
-
-        try:
-            queues = queue_depths(settings.broker_url)
-        except Exception as error:
-            queue_error = str(error) or type(error).__name__
-    if args.json:
-        print(json.dumps({
-            "dossiers_by_status": report.dossiers_by_status,
-            "dossiers_by_stage": report.dossiers_by_stage,
-            "outbox_backlog": report.outbox_backlog,
-            "failed_work": report.failed_work,
-            "mails_by_status": report.mails_by_status,
-            "inbound_by_status": report.inbound_by_status,
-            "oldest_stuck": [{"reference": s.reference, "stage": s.stage,
-                              "since": s.since.isoformat(), "failed": s.failed}
-                             for s in report.oldest_stuck],
-            "queues": [q.__dict__ for q in queues],
-            "queues_error": queue_error,
-        }, ensure_ascii=False, indent=2))
-        return 0
-    print("Dossiers par état :")
-    for status, count in sorted(report.dossiers_by_status.items()):
-        print(f"  {status:<12} {count}")
-    print("Dossiers en cours de traitement automatique :")
-    for stage, count in sorted(report.dossiers_by_stage.items()):
-        print(f"  {stage:<12} {count}")
-    print(f"Messages en attente de publication (outbox) : {report.outbox_backlog}")
-    print(f"Travail en échec à rejouer : {report.failed_work}")
-    print("Courriels : " + (", ".join(f"{k} {v}" for k, v in sorted(
-        report.mails_by_status.items())) or "aucun"))
-    print("Courriels reçus : " + (", ".join(f"{k} {v}" for k, v in sorted(
-        report.inbound_by_status.items())) or "aucun") + " (détail : teledossier mail log)")
-    if report.oldest_stuck:
-        print("Dossiers bloqués les plus anciens :")
-        for stuck in report.oldest_stuck:
-            mark = " (échec)" if stuck.failed else ""
-            print(f"  {stuck.reference} étape {stuck.stage} depuis {stuck.since:%d/%m/%Y %H:%M}"
-                  f"{mark}")
-    if settings.broker_url:
-        print("Files RabbitMQ (prêts / consommateurs / en attente de nouvel essai / morts) :")
-        if queue_error:
-            print(f"  injoignable : {queue_error}")
-        for q in queues:
-            print(f"  {q.queue:<12} {q.messages:>6} {q.consumers:>4} {q.delayed:>6} {q.dead:>6}")
-    return 0
+        return print_status(ctx, as_json=args.json)
 
 
 def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from pipeline.domain.attachments import IncomingAttachment, check_attachments
 from pipeline.domain.clock import paris_today
 from pipeline.domain.demarches import DEMARCHES, FieldError, InvalidDossier, limits
 from pipeline.domain.demarches.xml_input import parse_dossier_xml
-from pipeline.domain.lifecycle import AGENT_ACTIONS, NEEDS_MOTIVE, Action, IllegalTransition
+from pipeline.domain.lifecycle import AGENT_ACTIONS, Action, IllegalTransition, MotiveRequired
 from pipeline.domain.references import normalize_reference
 from pipeline.store.model import Dossier, Mail
 from web_minimal.runtime import runtime_of
@@ -38,8 +38,6 @@ REALM = 'Bearer realm="teledossier"'
 #: A core error about the n-th attachment, to rename after the request's own field.
 ATTACHMENT_FIELD = re.compile(r"^attachments\[(\d+)\](.*)$")
 INVALID_REQUEST = "requête invalide : corrigez les champs indiqués"
-#: How the core's refusal begins when an action needs a motive and none can be found.
-MOTIVE_REQUIRED = "un motif est obligatoire"
 
 
 class ApiError(Exception):
@@ -134,7 +132,7 @@ def act(reference: str) -> Response:
     except DossierNotFound as error:
         raise _not_found() from error
     except IllegalTransition as error:
-        if action in NEEDS_MOTIVE and str(error).startswith(MOTIVE_REQUIRED):
+        if isinstance(error, MotiveRequired):
             # No comment, and the core found no motive to use (for ``refuser``, the one
             # validation may have prepared): a field to fix, not a conflict with the state.
             raise ApiError(400, INVALID_REQUEST, [FieldError("comment", str(error))]) from error

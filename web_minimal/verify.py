@@ -1,8 +1,8 @@
 """/verifier: the public page the attestation's QR code opens, saying whether it is genuine.
 
-Nothing about a dossier is looked up, let alone shown, before the payload's signature checks out
-against a key of ``commune_keys``: without an attestation in hand nobody learns whether a
-reference exists, and every failure answers the very same page (404) whatever its cause.
+The check itself is the core's (``pipeline.documents.verification``): nothing about a dossier is
+looked up, let alone shown, before the payload's signature checks out. Every failure answers the
+very same page (404) whatever its cause.
 
 Each check is logged in ``verification_checks`` with a keyed digest of the client's address,
 never the address. A client gets at most ``CHECKS_PER_WINDOW`` checks in ``WINDOW_SECONDS``
@@ -13,33 +13,23 @@ sees: behind a reverse proxy that does not pass the client's own, all clients sh
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import io
 import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.sansio.blueprints import BlueprintSetupState
-from pyhanko.pdf_utils.reader import PdfFileReader
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pipeline.context import PipelineContext
-from pipeline.documents import QrFacts, verify_qr_payload
-from pipeline.documents.qr import BASE64URL, MAX_PAYLOAD_CHARS, payload_from_url
-from pipeline.documents.stored import find_document
+from pipeline.documents import QrFacts
 from pipeline.documents.text import short_date
+from pipeline.documents.verification import Check, check_payload, loggable_reference
 from pipeline.domain.clock import PARIS
-from pipeline.domain.references import normalize_reference
-from pipeline.store.blobs import BlobStore
-from pipeline.store.model import Commune, CommuneKey, Dossier, VerificationCheck
+from pipeline.store.model import VerificationCheck
 from web_minimal.runtime import runtime_of
 
 bp = Blueprint("verify", __name__, url_prefix="/verifier")
@@ -54,19 +44,6 @@ LIMITER = "teledossier.verify_limiter"
 #: Nothing here may be cached, indexed, or leak its address (it carries the payload).
 HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow",
            "Referrer-Policy": "no-referrer"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """What one check found: ``outcome`` as logged, and what the page may show."""
-
-    outcome: str
-    reference: str = ""
-    key_id: str = ""
-    facts: QrFacts | None = None
-    commune_name: str = ""
-    generated_certificate: bool = False
-    revoked_at: datetime | None = None
 
 
 class CheckLimiter:
@@ -126,7 +103,7 @@ def verify(reference: str) -> tuple[str, int, dict[str, str]]:
     client = client_digest(request.remote_addr or "", current_app.config["SECRET_KEY"])
     wait = current_app.extensions[LIMITER].allow(client)
     if wait:
-        _log(ctx, Check("refused", _loggable(reference)), client)
+        _log(ctx, Check("refused", loggable_reference(reference)), client)
         return (render_template("verify/refused.html", minutes=max(1, round(wait / 60))), 429,
                 {"Retry-After": str(math.ceil(wait))})
     payload = request.args.get("p", "").strip()
@@ -140,57 +117,9 @@ def verify(reference: str) -> tuple[str, int, dict[str, str]]:
                            revoked_on=_paris_day(check.revoked_at)), 200, {}
 
 
-def check_payload(session: Session, blobs: BlobStore, reference: str, payload: str) -> Check:
-    """Decide what a payload is worth; the dossier is read only once its signature holds."""
-    asked = _loggable(reference)
-    if not payload:
-        return Check("unknown", asked)  # nothing to check: an address typed by hand
-    key_id = payload_key_id(payload)
-    if key_id is None:
-        return Check("forged", asked)
-    found = session.execute(select(CommuneKey, Commune).join(
-        Commune, Commune.id == CommuneKey.commune_id).where(CommuneKey.key_id == key_id)).first()
-    if found is None:
-        return Check("unknown", asked, key_id)
-    key, commune = found
-    facts = verify_qr_payload(payload, key.qr_public_key_pem)
-    if isinstance(facts, str) or normalize_reference(reference) != facts.reference:
-        return Check("forged", asked, key_id)
-    if facts.commune_insee != commune.insee:
-        return Check("unknown", asked, key_id)
-    dossier_id = session.scalar(select(Dossier.id).where(
-        Dossier.reference == facts.reference, Dossier.commune_id == commune.id))
-    attestation = find_document(session, dossier_id, "attestation") if dossier_id else None
-    if attestation is None or _issued_payload(blobs.get(session, attestation.sha256)) != payload:
-        return Check("unknown", facts.reference, key_id)
-    return Check("revoked" if attestation.revoked_at else "genuine", facts.reference, key_id,
-                 facts, commune.name, key.generated, attestation.revoked_at)
-
-
-def payload_key_id(payload: str) -> str | None:
-    """The key id a payload names (bytes 1–4, see ``documents.qr``), before any check."""
-    if not payload or len(payload) > MAX_PAYLOAD_CHARS or not BASE64URL.match(payload):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    return raw[1:5].hex() if len(raw) > 5 else None
-
-
 def client_digest(address: str, secret: str) -> str:
     """A short keyed digest of the client's address: the same client, never the address."""
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def _issued_payload(pdf: bytes) -> str | None:
-    """The payload the commune put in the stored attestation (its keywords hold the QR URL)."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    try:
-        keywords = str(reader.trailer["/Info"]["/Keywords"])
-    except (KeyError, TypeError):
-        return None
-    return payload_from_url(keywords)
 
 
 def _shown(check: Check, facts: QrFacts) -> list[tuple[str, str]]:
@@ -208,10 +137,6 @@ def _shown(check: Check, facts: QrFacts) -> list[tuple[str, str]]:
 def _paris_day(instant: datetime | None) -> str:
     day: date | None = instant.astimezone(PARIS).date() if instant else None
     return short_date(day)
-
-
-def _loggable(reference: str) -> str:
-    return (normalize_reference(reference) or reference.strip())[:20]
 
 
 def _row(ctx: PipelineContext, check: Check, client: str) -> VerificationCheck:

@@ -12,7 +12,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from pipeline.context import PipelineContext
 from pipeline.errors import PermanentError
 from pipeline.flow import ROUTES, Route
-from pipeline.ops.failed_work import STAGE_QUEUES, note_failed_run
+from pipeline.ops.failed_work import note_failed_run
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ TIMEOUT_RETRIES = 2
 
 
 def declare_actors(broker: dramatiq.Broker, ctx: PipelineContext) -> dict[str, dramatiq.Actor]:
-    """Bind every stage handler to the broker; messages carry ids, the context is bound here."""
+    """Bind every route's handler to the broker; messages carry ids, the context is bound here."""
     actors = {}
     for route in ROUTES:
         limit = route.time_limit_seconds or ctx.settings.stage_time_limit_seconds
@@ -56,7 +56,7 @@ def retry_policy(route: Route) -> Callable[[int, BaseException], bool]:
 
 def _bind(route: Route, ctx: PipelineContext):  # type: ignore[no-untyped-def]
     handler = route.handler
-    counted = route.queue in STAGE_QUEUES
+    counted = route.stage is not None  # a dossier's stage: its failed runs are counted
 
     def run(target_id: str) -> None:
         try:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.context import PipelineContext
 from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
-from pipeline.domain.lifecycle import ACTION_LABELS, AGENT_ACTIONS, Action, IllegalTransition
+from pipeline.domain.lifecycle import (
+    ACTION_LABELS,
+    AGENT_ACTIONS,
+    Action,
+    IllegalTransition,
+    decide,
+)
 from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
 from pipeline.mail.pages import follow_url
@@ -23,14 +31,21 @@ class DossierNotFound(LookupError):
     """No such dossier in this commune (another commune's dossier is not found either)."""
 
 
+@dataclass(frozen=True)
+class Acted:
+    """What an action did, or would do when it was only checked."""
+
+    dossier: Dossier
+    #: The comment the citizen reads: the agent's, or the motive validation prepared.
+    comment: str
+    #: False when the action was only checked: nothing changed.
+    applied: bool
+
+
 def find_dossier_id(ctx: PipelineContext, commune_id: int, reference: str) -> str:
     """The id of a commune's dossier by reference; DossierNotFound otherwise."""
     with ctx.db.transaction() as session:
-        found = session.scalar(select(Dossier.id).where(
-            Dossier.commune_id == commune_id, Dossier.reference == reference))
-    if found is None:
-        raise DossierNotFound(reference)
-    return found
+        return _dossier_id(session, commune_id, reference)
 
 
 def act_on_dossier(
@@ -42,29 +57,37 @@ def act_on_dossier(
     actor: str,
     channel: str,
     comment: str = "",
-) -> Dossier:
-    """Apply an agent's action; IllegalTransition (with the reason) when not allowed now."""
-    dossier_id = find_dossier_id(ctx, commune_id, reference)
+    check_only: bool = False,
+) -> Acted:
+    """Apply an agent's action, in one transaction with the mail it causes.
+
+    IllegalTransition (with the reason; MotiveRequired when a motive is missing) when the
+    action is not allowed now. ``check_only`` decides without changing anything: the web asks
+    it before a closing action, to show the agent what the citizen will read.
+    """
     with ctx.db.transaction() as session:
-        dossier = lock_dossier(session, dossier_id)
-        apply_action(session, ctx, dossier, action, actor=actor, channel=channel,
-                     comment=comment)
-    return dossier
+        dossier = lock_dossier(session, _dossier_id(session, commune_id, reference))
+        if check_only:
+            told = check_action(dossier, action, comment)
+            return Acted(dossier, told, applied=False)
+        entry = apply_action(session, ctx, dossier, action, actor=actor, channel=channel,
+                             comment=comment)
+    return Acted(dossier, entry.comment, applied=True)
+
+
+def check_action(dossier: Dossier, action: Action, comment: str = "") -> str:
+    """The comment the action would carry; IllegalTransition when it is not allowed now."""
+    told = _comment_for(dossier, action, comment)
+    decide(dossier.status_enum, dossier.stage_enum, dossier.outcome_enum, action,
+           demarche_issues_attestation=demarche_of(dossier).issues_attestation, comment=told)
+    return told.strip()
 
 
 def apply_action(session: Session, ctx: PipelineContext, dossier: Dossier, action: Action, *,
                  actor: str, channel: str, comment: str = "") -> HistoryEntry:
     """Apply an action to a locked dossier in the caller's transaction, with the mail it causes."""
-    if action not in AGENT_ACTIONS:
-        raise IllegalTransition(f"action réservée au traitement automatique : {action}")
-    if free_text_error(comment, "comment"):
-        # The web and the API say so beside the field first; a reply by mail hears it here.
-        raise IllegalTransition(f"le commentaire dépasse {FREE_TEXT_MAX_LENGTH} caractères")
-    if action is Action.REFUSER and not comment.strip():
-        # Validation may have prepared the motive: one action applies it.
-        comment = (dossier.report or {}).get("refusal_motive") or ""
     entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
-                          comment=comment,
+                          comment=_comment_for(dossier, action, comment),
                           issues_attestation=demarche_of(dossier).issues_attestation)
     if action in TOLD_AT_ONCE:
         subject, body = wording.status_change(
@@ -74,3 +97,24 @@ def apply_action(session: Session, ctx: PipelineContext, dossier: Dossier, actio
                    subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
     return entry
+
+
+def _comment_for(dossier: Dossier, action: Action, comment: str) -> str:
+    """The comment an agent's action carries, before the lifecycle decides on it."""
+    if action not in AGENT_ACTIONS:
+        raise IllegalTransition(f"action réservée au traitement automatique : {action}")
+    if free_text_error(comment, "comment"):
+        # The web and the API say so beside the field first; a reply by mail hears it here.
+        raise IllegalTransition(f"le commentaire dépasse {FREE_TEXT_MAX_LENGTH} caractères")
+    if action is Action.REFUSER and not comment.strip():
+        # Validation may have prepared the motive: one action applies it, on every channel.
+        return (dossier.report or {}).get("refusal_motive") or ""
+    return comment
+
+
+def _dossier_id(session: Session, commune_id: int, reference: str) -> str:
+    found = session.scalar(select(Dossier.id).where(
+        Dossier.commune_id == commune_id, Dossier.reference == reference))
+    if found is None:
+        raise DossierNotFound(reference)
+    return found

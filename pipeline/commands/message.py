@@ -1,7 +1,8 @@
-"""A citizen's message about a dossier: recorded on it and mailed to the commune's agents.
+"""Messages about a dossier between the commune and the citizen: recorded on it and mailed.
 
-The same for every channel: the tableau de bord de suivi (``web``) and a reply to one of the
-commune's mails (``email``, handled by the inbound stage). A message never changes the state.
+The same for every channel: the citizen's tableau de bord de suivi and the agents' page
+(``web``), and a reply to one of the commune's mails (``email``, read by the inbound-mail
+handler). A message never changes the state.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 from pipeline.context import PipelineContext
 from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
 from pipeline.mail.outbox import queue_mail
-from pipeline.mail.pages import agent_url
+from pipeline.mail.pages import agent_url, follow_url
 from pipeline.mail.recipients import agent_recipients
 from pipeline.mail.replies import templates
+from pipeline.mail.wording import sender_name
 from pipeline.store.dossiers import lock_dossier
 from pipeline.store.model import Dossier, HistoryEntry
 
@@ -43,6 +45,22 @@ def relay_to_agents(session: Session, ctx: PipelineContext, dossier: Dossier, te
         queue_mail(session, ctx, cause=cause or dossier.cause(entry.seq), recipient=recipient,
                    purpose="message_to_agents", subject=subject, body=body,
                    sender_name=TEAM_NAME, dossier=dossier, replies="agent", user_id=user_id)
+    return entry
+
+
+def message_citizen(session: Session, ctx: PipelineContext, dossier: Dossier, text: str, *,
+                    actor: str, channel: str, cause: str | None = None,
+                    deposited: list[str] | None = None) -> HistoryEntry:
+    """Record an agent's message on the locked dossier and mail it to the citizen, who may answer.
+
+    ``cause`` as for ``relay_to_agents``; ``deposited`` names the files deposited with it.
+    """
+    entry = dossier.note_message(at=ctx.clock.now(), actor=actor, channel=channel, text=text)
+    subject, body = templates.message_to_citizen(dossier, text, deposited or [],
+                                                 follow_url(ctx, dossier))
+    queue_mail(session, ctx, cause=cause or dossier.cause(entry.seq),
+               recipient=dossier.citizen_email, purpose="message_to_citizen", subject=subject,
+               body=body, sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
     return entry
 
 

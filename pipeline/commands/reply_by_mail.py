@@ -1,4 +1,6 @@
-"""Inbound stage: act on a reply received by the mail gateway, or log why it did nothing.
+"""The inbound-mail handler: act on a reply received by the mail gateway, or log why it did not.
+
+Not a stage of a dossier: the mail side's ``inbound`` queue carries it (``pipeline.flow``).
 
 Every received message ends in one of: ``applied`` (an agent's command), ``message`` (relayed
 between agent and citizen), ``rejected`` (with the reason), ``ignored`` (automatic mail, never
@@ -7,9 +9,10 @@ held until the agent confirms it), ``answered`` (a held near-command once confir
 The outcome, the dossier's change and the mails it causes commit together; a message already
 handled is left alone.
 
-Nothing is ever sent to an address that does not own the token it used (no backscatter): the
-owner is told instead. Rejections to the legitimate sender are limited to one per sender and
-reason per day.
+Who may use a reply address is ``pipeline.mail.replies.ownership``'s rule, which the gateway's
+SMTP server applies too. Nothing is ever sent to an address that does not own the token it used
+(no backscatter): the owner is told instead. Rejections to the legitimate sender are limited to
+one per sender and reason per day.
 """
 
 from __future__ import annotations
@@ -22,23 +25,24 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.commands.act import apply_action
-from pipeline.commands.deposit import deposit_file, space_url
-from pipeline.commands.message import relay_to_agents
+from pipeline.commands.deposit import deposit_files, deposit_for_citizen
+from pipeline.commands.message import message_citizen, relay_to_agents
 from pipeline.context import PipelineContext
-from pipeline.domain.attachments import FileRefused
 from pipeline.domain.clock import PARIS
 from pipeline.domain.demarches.limits import FREE_TEXT_MAX_LENGTH, free_text_error
 from pipeline.domain.lifecycle import ACTION_LABELS, Action, IllegalTransition
-from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
-from pipeline.mail.pages import follow_url
 from pipeline.mail.replies import templates
-from pipeline.mail.replies.addresses import mail_id_from_bounce_address
 from pipeline.mail.replies.bounces import mark_bounced, read_delivery_report
 from pipeline.mail.replies.near_commands import answer_alone
+from pipeline.mail.replies.ownership import (
+    answered_token,
+    bounced_mail_id,
+    ownership_problem,
+    sender_authenticated,
+)
 from pipeline.mail.replies.reply import Reply, read_reply
-from pipeline.mail.replies.tokens import find_reply_token, token_problem
-from pipeline.mail.wording import sender_name
+from pipeline.mail.replies.tokens import token_problem
 from pipeline.store.dossiers import lock_dossier
 from pipeline.store.model import Commune, Dossier, InboundMail, Mail, ReplyToken, User
 
@@ -73,8 +77,7 @@ def handle_inbound(inbound_id: str, ctx: PipelineContext) -> None:
 
 
 def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Reply) -> Verdict:
-    bounce_of = (mail_id_from_bounce_address(row.envelope_to, ctx.settings.mail_domain)
-                 or reply.bounce_mail_id)
+    bounce_of = bounced_mail_id(reply, row.envelope_to, ctx.settings.mail_domain)
     if bounce_of:
         return _bounce(session, ctx, bounce_of, row.raw)
     if reply.unreadable:
@@ -84,12 +87,12 @@ def _judge(session: Session, ctx: PipelineContext, row: InboundMail, reply: Repl
     if row.source == "smtp" and not row.envelope_from:
         # The null sender (MAIL FROM:<>) is for messages that must never be answered.
         return Verdict("ignored", "expéditeur d'enveloppe vide (message automatique)")
-    token = find_reply_token(session, reply.token, reply.references)
+    token = answered_token(session, reply)
     if token is None:
         _reject_unknown(session, ctx, reply, "adresse de réponse inconnue")
         return Verdict("rejected", "adresse de réponse inconnue")
     dossier = lock_dossier(session, token.dossier_id)
-    not_owner = _ownership_problem(ctx, token, reply)
+    not_owner = ownership_problem(token, reply, ctx.settings)
     if not_owner:
         _tell_owner(session, ctx, token, dossier, reply.sender, not_owner)
         return Verdict("rejected", f"{reply.sender or 'expéditeur inconnu'} : {not_owner}",
@@ -127,15 +130,6 @@ def _bounce(session: Session, ctx: PipelineContext, mail_id: str, raw: bytes) ->
                              f"{report.status} {report.diagnostic}".strip())
 
 
-def _ownership_problem(ctx: PipelineContext, token: ReplyToken, reply: Reply) -> str | None:
-    if reply.sender != token.recipient:
-        return "cette adresse n'est pas celle à qui le courriel a été envoyé"
-    settings = ctx.settings
-    if settings.require_dmarc_pass and not reply.dmarc_passed(settings.authserv_id):
-        return "l'expéditeur n'est pas authentifié (DMARC)"
-    return None
-
-
 def _agent_actor(session: Session, token: ReplyToken) -> str | None:
     """The agent owning the address, or the service mailbox; None for a disabled account."""
     if token.user_id is None:
@@ -167,46 +161,27 @@ def _from_agent(session: Session, ctx: PipelineContext, row: InboundMail, reply:
             reason = f"« {reply.command} » impossible : {error}"
             _reject(session, ctx, row, reply.sender, dossier, reason)
             return Verdict("rejected", reason, dossier.id)
-    deposited, refused = _deposit(session, ctx, reply, dossier, actor)
+    # Handling the same received message twice mails nothing twice: it is the mails' cause.
+    cause = f"inbound:{row.id}"
+    files = [(attachment.filename, attachment.content) for attachment in reply.attachments]
     if reply.command is None:
-        dossier.note_message(at=ctx.clock.now(), actor=actor, channel="email", text=reply.text)
-        subject, body = templates.message_to_citizen(dossier, reply.text, deposited,
-                                                     follow_url(ctx, dossier))
-        _to_citizen(session, ctx, row, dossier, "message_to_citizen", subject, body)
+        deposited = deposit_files(session, ctx, dossier, files, kind="depot", by=actor)
+        message_citizen(session, ctx, dossier, reply.text, actor=actor, channel="email",
+                        cause=cause, deposited=deposited.names)
         what, told = "message transmis à l'usager", reply.text
     else:
+        deposited = deposit_for_citizen(session, ctx, dossier, files, kind="depot", by=actor,
+                                        cause=cause)
         what = ACTION_LABELS[Action(reply.command)].lower()
-        if deposited:
-            subject, body = wording.documents_await(dossier, deposited, space_url(ctx))
-            _to_citizen(session, ctx, row, dossier, "documents_await", subject, body)
+    refused = [f"{refusal.filename} : {refusal.reason}" for refusal in deposited.refused]
     subject, body = templates.reply_applied(dossier, what, told, refused)
-    queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=reply.sender,
-               purpose="reply_applied", subject=subject, body=body, sender_name=TEAM_NAME,
-               dossier=dossier, replies="agent", user_id=_user_id(session, reply.sender))
+    queue_mail(session, ctx, cause=cause, recipient=reply.sender, purpose="reply_applied",
+               subject=subject, body=body, sender_name=TEAM_NAME, dossier=dossier,
+               replies="agent", user_id=_user_id(session, reply.sender))
     summary = f"{reply.command or 'message'} par {actor}"
-    if deposited:
-        summary += f" ; déposé : {', '.join(deposited)}"
+    if deposited.names:
+        summary += f" ; déposé : {', '.join(deposited.names)}"
     return Verdict("applied" if reply.command else "message", summary, dossier.id)
-
-
-def _deposit(session: Session, ctx: PipelineContext, reply: Reply, dossier: Dossier,
-             actor: str) -> tuple[list[str], list[str]]:
-    deposited: list[str] = []
-    refused: list[str] = []
-    for attachment in reply.attachments:
-        try:
-            deposited.append(deposit_file(session, ctx, dossier, filename=attachment.filename,
-                                          content=attachment.content, kind="depot", by=actor))
-        except FileRefused as refusal:
-            refused.append(f"{refusal.filename} : {refusal.reason}")
-    return deposited, refused
-
-
-def _to_citizen(session: Session, ctx: PipelineContext, row: InboundMail, dossier: Dossier,
-                purpose: str, subject: str, body: str) -> None:
-    queue_mail(session, ctx, cause=f"inbound:{row.id}", recipient=dossier.citizen_email,
-               purpose=purpose, subject=subject, body=body, sender_name=sender_name(dossier),
-               dossier=dossier, replies="citizen")
 
 
 def _user_id(session: Session, email: str) -> int | None:
@@ -236,7 +211,7 @@ def _reject_unknown(session: Session, ctx: PipelineContext, reply: Reply, reason
     sender = reply.sender
     if not sender or not _known_address(session, sender):
         return
-    if ctx.settings.require_dmarc_pass and not reply.dmarc_passed(ctx.settings.authserv_id):
+    if not sender_authenticated(reply, ctx.settings):
         return
     _reject_once_a_day(session, ctx, sender, reason, None)
 

@@ -16,9 +16,8 @@ from pipeline.context import PipelineContext
 from pipeline.domain.attachments import CheckedFile, IncomingAttachment, check_attachments
 from pipeline.domain.clock import paris_today
 from pipeline.domain.demarches import DEMARCHES, FieldError, InvalidDossier
-from pipeline.domain.lifecycle import Stage
 from pipeline.domain.references import NATIONAL_PATTERN, new_reference
-from pipeline.store.db import add_stage_message, insert_rows
+from pipeline.store.db import insert_rows
 from pipeline.store.model import Attachment, Dossier, new_id
 
 #: A fresh reference collides once in about a trillion; a few tries are plenty.
@@ -101,6 +100,7 @@ def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarc
             citizen_email=demarche.citizen_email(data), citizen_name=demarche.citizen_name(data),
             updated_at=now,
         )
+        # Starting it notes the intake stage: its message is written when the rows are.
         dossier.start(at=now, actor=submission.actor, channel=submission.channel)
         attachments = [
             Attachment(dossier_id=dossier.id, kind=kind, media_type=file.media_type,
@@ -110,5 +110,4 @@ def _store(ctx: PipelineContext, commune_id: int, submission: Submission, demarc
         # Written as plain rows, parents first: on the busiest path of the web, the ORM's unit
         # of work would cost more than all the inserts together.
         insert_rows(session, [dossier], dossier.history, attachments)
-        add_stage_message(session, dossier.id, Stage.INTAKE.value, now)
     return Receipt(dossier.id, dossier.reference, created=True)

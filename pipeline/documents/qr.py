@@ -88,6 +88,12 @@ def verify_qr_payload(payload: str, public_key: Ed25519PublicKey | bytes) -> QrF
         return "Le code de vérification est signé mais mal formé."
 
 
+def payload_key_id(payload: str) -> str | None:
+    """The key id a payload names (bytes 1–4), read before any check to find the key."""
+    raw = _decode(payload)
+    return raw[1:5].hex() if raw is not None and len(raw) > 5 else None
+
+
 def caption(reference: str, issued_on: date, insee: str, key_id: str) -> str:
     """The line printed under the code, naming what it vouches for; the verifier reads it back."""
     return (f"Référence : {reference} — délivrée le {issued_on.strftime('%d/%m/%Y')} — "

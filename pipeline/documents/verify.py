@@ -84,14 +84,19 @@ def verify_attestation(pdf: bytes, trusted: list[TrustedCommune]) -> Verdict:
     return _check_payload(reader, commune, embedded)
 
 
-def _check_payload(reader: PdfFileReader, commune: TrustedCommune,
-                   embedded: EmbeddedPdfSignature) -> Verdict:
-    """Check the QR payload kept in the keywords against the commune's key and the text."""
+def embedded_payload(reader: PdfFileReader) -> str | None:
+    """The QR payload an attestation carries: its keywords hold the verification URL."""
     try:
         keywords = str(reader.trailer["/Info"]["/Keywords"])  # indexing resolves references
     except (KeyError, TypeError):
-        keywords = ""
-    payload = payload_from_url(keywords)
+        return None
+    return payload_from_url(keywords)
+
+
+def _check_payload(reader: PdfFileReader, commune: TrustedCommune,
+                   embedded: EmbeddedPdfSignature) -> Verdict:
+    """Check the QR payload kept in the keywords against the commune's key and the text."""
+    payload = embedded_payload(reader)
     if not payload:
         return _refuse("Le document ne contient pas de code de vérification.")
     checked = verify_qr_payload(payload, commune.qr_public_key_pem)

@@ -1,6 +1,8 @@
-"""The dossier lifecycle: states, agent actions, and which action is legal in which state.
+"""The dossier lifecycle: states, agent actions, which action is legal in which state, and the
+flow as data (which stage follows which, which stage an action starts).
 
-Plain data and functions, no I/O: the ``Dossier`` model calls ``decide`` before any change.
+Plain data and functions, no I/O: the ``Dossier`` model calls ``decide`` before any change, and
+the stages look up their successor in ``NEXT_STAGE``; ``pipeline.flow`` binds a handler to each.
 """
 
 from __future__ import annotations
@@ -55,6 +57,29 @@ class Stage(StrEnum):
     CLOSURE = "closure"
 
 
+#: What follows each stage once its work is done; None: a person acts next (the agents once
+#: notified; nobody once closed). Validation hands on a complete dossier only: an incomplete
+#: one waits for the citizen.
+NEXT_STAGE: dict[Stage, Stage | None] = {
+    Stage.INTAKE: Stage.VALIDATION,
+    Stage.VALIDATION: Stage.NOTIFICATION,
+    Stage.NOTIFICATION: None,
+    Stage.ATTESTATION: Stage.DEPOSIT,
+    Stage.DEPOSIT: Stage.CLOSURE,
+    Stage.CLOSURE: None,
+}
+#: The stage a person's action starts. Any other action starts none: « reçu » and « compléter »
+#: let a pending notification go on, and the pipeline's own actions end a stage (``NEXT_STAGE``).
+STARTED_BY: dict[Action, Stage] = {
+    Action.SUBMIT: Stage.INTAKE,
+    Action.COMPLETE: Stage.VALIDATION,
+    Action.ACCEPTER: Stage.ATTESTATION,
+    Action.REFUSER: Stage.CLOSURE,
+    Action.CLORE: Stage.CLOSURE,
+}
+#: Stages only a démarche that issues an attestation (RCO) goes through; the others skip them.
+ATTESTATION_STAGES = frozenset({Stage.ATTESTATION, Stage.DEPOSIT})
+
 #: Actions an agent may take, by any channel (web, e-mail reply, API).
 AGENT_ACTIONS = frozenset({Action.RECU, Action.ACCEPTER, Action.REFUSER, Action.COMPLETER,
                            Action.CLORE})
@@ -90,6 +115,17 @@ class IllegalTransition(Exception):
     """The action is not allowed in the dossier's current state; the message says why."""
 
 
+class MotiveRequired(IllegalTransition):
+    """A refusal or a request for more needs a motive, and none was given (nor prepared)."""
+
+
+def first_stage(stage: Stage | None, *, issues_attestation: bool) -> Stage | None:
+    """``stage``, or the first one after it that the dossier's démarche goes through."""
+    while stage in ATTESTATION_STAGES and not issues_attestation:
+        stage = NEXT_STAGE[stage]
+    return stage
+
+
 @dataclass(frozen=True)
 class Decision:
     """What an action does: the new status, the outcome it records, the stage it starts."""
@@ -113,16 +149,16 @@ def decide(
         return _decide_agent(status, stage, outcome, action, demarche_issues_attestation, comment)
     if action is Action.COMPLETE:
         _require(status is Status.INCOMPLETE, "le dossier n'est pas à compléter")
-        return Decision(Status.SUBMITTED, None, Stage.VALIDATION)
+        return Decision(Status.SUBMITTED, None, STARTED_BY[action])
     if action in (Action.VALIDATED, Action.FOUND_INCOMPLETE):
         _require(status is Status.SUBMITTED and stage is Stage.VALIDATION,
                  "le dossier n'attend pas de vérification")
         if action is Action.VALIDATED:
-            return Decision(Status.TRANSMITTED, None, Stage.NOTIFICATION)
-        return Decision(Status.INCOMPLETE, None, None)
+            return Decision(Status.TRANSMITTED, None, NEXT_STAGE[Stage.VALIDATION])
+        return Decision(Status.INCOMPLETE, None, None)  # the citizen completes it
     if action is Action.CLOSE:
         _require(stage is Stage.CLOSURE, "la clôture n'a pas été demandée")
-        return Decision(Status.CLOSED, outcome, None)
+        return Decision(Status.CLOSED, outcome, NEXT_STAGE[Stage.CLOSURE])
     if action is Action.PURGE:
         _require(status is Status.CLOSED, "seul un dossier clos peut être purgé")
         return Decision(Status.PURGED, outcome, None)
@@ -138,7 +174,7 @@ def _decide_agent(
     comment: str,
 ) -> Decision:
     if action in NEEDS_MOTIVE and not comment.strip():
-        raise IllegalTransition(f"un motif est obligatoire pour « {action.value} »")
+        raise MotiveRequired(f"un motif est obligatoire pour « {action.value} »")
     if status is Status.CLOSED or status is Status.PURGED:
         raise IllegalTransition("le dossier est clos")
     if status is Status.SUBMITTED:
@@ -155,12 +191,12 @@ def _decide_agent(
         return Decision(Status.RECEIVED, None, stage)  # a pending notification still goes
     if action is Action.COMPLETER:
         return Decision(Status.INCOMPLETE, None, stage)
+    started = first_stage(STARTED_BY[action], issues_attestation=issues_attestation)
     if action is Action.ACCEPTER:
-        first = Stage.ATTESTATION if issues_attestation else Stage.CLOSURE
-        return Decision(status, Outcome.ACCEPTED, first)
+        return Decision(status, Outcome.ACCEPTED, started)
     if action is Action.REFUSER:
-        return Decision(status, Outcome.REFUSED, Stage.CLOSURE)
-    return Decision(status, None, Stage.CLOSURE)  # CLORE
+        return Decision(status, Outcome.REFUSED, started)
+    return Decision(status, None, started)  # CLORE
 
 
 def _require(condition: bool, reason: str) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pipeline.context import PermanentMailError, PipelineContext, TemporaryMailError
+from pipeline.domain.queues import MAIL_QUEUE, SEND_ACTOR
 from pipeline.mail.replies.addresses import (
     bounce_address,
     message_id,
@@ -63,8 +64,6 @@ WIRE = compat32.clone(linesep="\r\n")
 #: mail again every few minutes on top of the broker's own retries.
 GIVE_UP_AFTER = timedelta(days=2)
 MAILS = Mail.__table__
-MAIL_QUEUE = "mail"
-SEND_ACTOR = "send_mail"
 #: A reply token works this long at most; closing the dossier revokes it sooner.
 TOKEN_VALIDITY = timedelta(days=180)
 #: The first mail to a recipient about a dossier: the later ones answer it (one thread).

@@ -7,12 +7,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pipeline.context import PipelineContext
-from pipeline.domain.lifecycle import Stage
-from pipeline.mail.outbox import MAIL_QUEUE
+from pipeline.domain.queues import MAIL_QUEUE, STAGE_QUEUES
 from pipeline.store.db import add_message
 from pipeline.store.model import Dossier, FailedWork, Mail, new_id
 
-STAGE_QUEUES = frozenset(stage.value for stage in Stage)
 #: Failed runs of one stage of one dossier, all carriers together, before it is parked. The
 #: broker's own retries park it sooner (``workers.actors``); this bounds the runs when the
 #: reconciler sent the same work again meanwhile.

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from pipeline.context import PipelineContext
-from pipeline.mail.outbox import MAIL_QUEUE, SEND_ACTOR
+from pipeline.domain.queues import MAIL_QUEUE, SEND_ACTOR
 from pipeline.store.db import add_message, add_stage_message
 from pipeline.store.model import Dossier, Mail
 

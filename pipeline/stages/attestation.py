@@ -18,7 +18,7 @@ from pipeline.documents.stored import (
     store_document,
 )
 from pipeline.domain.lifecycle import Action, Stage
-from pipeline.store.dossiers import lock_stage
+from pipeline.store.dossiers import finish_stage, lock_stage
 from pipeline.store.model import HistoryEntry
 
 
@@ -36,4 +36,4 @@ def issue_attestation(dossier_id: str, ctx: PipelineContext) -> None:
                                    signing_identity(session, ctx, dossier.commune),
                                    issued_at=accepted_at, public_url=ctx.settings.public_url)
             store_document(session, ctx, dossier, "attestation", pdf)
-        dossier.advance(Stage.ATTESTATION, Stage.DEPOSIT, ctx.clock.now())
+        finish_stage(dossier, Stage.ATTESTATION, ctx.clock.now())

@@ -13,7 +13,7 @@ from pipeline.domain.lifecycle import Stage
 from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
 from pipeline.mail.wording import sender_name
-from pipeline.store.dossiers import lock_stage
+from pipeline.store.dossiers import finish_stage, lock_stage
 
 
 def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
@@ -29,4 +29,4 @@ def deposit_documents(dossier_id: str, ctx: PipelineContext) -> None:
             queue_mail(session, ctx, cause=dossier.cause(), recipient=dossier.citizen_email,
                        purpose="documents_await", subject=subject, body=body,
                        sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
-        dossier.advance(Stage.DEPOSIT, Stage.CLOSURE, ctx.clock.now())
+        finish_stage(dossier, Stage.DEPOSIT, ctx.clock.now())

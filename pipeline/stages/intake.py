@@ -1,4 +1,4 @@
-"""Intake stage: acknowledge a submitted dossier (its récépissé attached), then validation."""
+"""Intake stage: acknowledge a submitted dossier (its récépissé attached), and hand it on."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
 from pipeline.mail.pages import follow_url
 from pipeline.mail.wording import sender_name
-from pipeline.store.dossiers import demarche_of, lock_stage
+from pipeline.store.dossiers import demarche_of, finish_stage, lock_stage
 
 
 def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
-    """Mail the citizen the reference (once), then hand the dossier to validation."""
+    """Mail the citizen the reference (once), then hand the dossier on (to validation)."""
     with ctx.db.transaction() as session:
         dossier = lock_stage(session, dossier_id, Stage.INTAKE)
         if dossier is None:
@@ -28,4 +28,4 @@ def acknowledge_submission(dossier_id: str, ctx: PipelineContext) -> None:
                    purpose="acknowledgement", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier=dossier, replies="citizen",
                    attachment=receipt)
-        dossier.advance(Stage.INTAKE, Stage.VALIDATION, ctx.clock.now())
+        finish_stage(dossier, Stage.INTAKE, ctx.clock.now())

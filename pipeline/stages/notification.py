@@ -8,7 +8,7 @@ from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
 from pipeline.mail.pages import agent_url
 from pipeline.mail.recipients import agent_recipients
-from pipeline.store.dossiers import attachment_infos, demarche_of, lock_stage
+from pipeline.store.dossiers import attachment_infos, demarche_of, finish_stage, lock_stage
 
 
 def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
@@ -22,9 +22,10 @@ def notify_agents(dossier_id: str, ctx: PipelineContext) -> None:
             attachment_infos(session, dossier.id))
         # Who asked for notifications changes rarely: a minute's delay is fine.
         for recipient, user_id in agent_recipients(session, ctx, dossier):
-            # The stage runs once per transmission (``advance`` below): its step names the cause.
+            # The stage runs once per transmission (``finish_stage`` below): its step names
+            # the cause.
             queue_mail(session, ctx, cause=dossier.cause(), recipient=recipient,
                        purpose="agent_notification", subject=subject, body=body,
                        sender_name="Suivi des démarches en ligne", dossier=dossier,
                        replies="agent", user_id=user_id)
-        dossier.advance(Stage.NOTIFICATION, None, ctx.clock.now())
+        finish_stage(dossier, Stage.NOTIFICATION, ctx.clock.now())

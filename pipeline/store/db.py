@@ -65,13 +65,19 @@ def add_message(session: Session, queue: str, actor: str, args: list[Any],
 
 
 def add_stage_message(session: Session, dossier_id: str, stage: str, at: datetime) -> str:
-    """The message that runs ``stage`` for a dossier (queue and actor share its name)."""
+    """The message that runs ``stage`` for a dossier (queue and actor share its name).
+
+    A stage change never calls this itself: the ``Dossier`` notes it (``pending_stage_message``)
+    and ``_write_outbox`` writes the message when the transaction ends. Only a re-send of the
+    same work (the reconciler) calls it directly.
+    """
     return add_message(session, stage, stage, [dossier_id], at)
 
 
 def _write_outbox(session: Session) -> list[OutboxEntry]:
     """Turn every stage change of the transaction into its message, and write them all."""
-    for obj in [*session.new, *session.identity_map.values()]:
+    inserted = session.info.pop("inserted", [])
+    for obj in [*session.new, *session.identity_map.values(), *inserted]:
         if isinstance(obj, Dossier) and obj.pending_stage_message is not None:
             if obj.id is None:
                 obj.id = new_id()
@@ -157,9 +163,11 @@ def insert_rows(session: Session, *groups: Sequence[Any]) -> None:
     """Insert new ORM objects as plain rows: one statement per group, groups in the given order.
 
     The objects stay out of the session; unset (None) attributes take the column's default.
+    Their stage changes still become messages when the transaction ends, like any other's.
     """
     for objects in groups:
         if objects:
+            session.info.setdefault("inserted", []).extend(objects)
             table = objects[0].__table__
             session.execute(insert(table), [
                 {column.key: value for column in table.columns

@@ -1,12 +1,15 @@
-"""Loading a dossier for change: its row locked until commit, what its attachments are."""
+"""Loading a dossier for change: its row locked until commit, what its attachments are; handing
+it on to the stage that follows once a stage's work is done."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from pipeline.domain.demarches import DEMARCHES, AttachmentInfo, Demarche
-from pipeline.domain.lifecycle import Stage
+from pipeline.domain.lifecycle import NEXT_STAGE, Stage
 from pipeline.errors import PermanentError
 from pipeline.store.model import Attachment, Dossier
 
@@ -37,6 +40,14 @@ def lock_stage(session: Session, dossier_id: str, stage: Stage) -> Dossier | Non
     if dossier.stage != stage.value or dossier.stage_failed_at is not None:
         return None
     return dossier
+
+
+def finish_stage(dossier: Dossier, stage: Stage, at: datetime) -> bool:
+    """Hand the dossier on to what follows ``stage`` (``NEXT_STAGE``); False when it was not there.
+
+    The one way a stage moves a dossier on without a change of status; its message follows.
+    """
+    return dossier.advance(stage, NEXT_STAGE[stage], at)
 
 
 def attachment_infos(session: Session, dossier_id: str) -> list[AttachmentInfo]:

@@ -93,7 +93,7 @@ def test_hostile_mail_is_refused_at_smtp_time(instance: Instance, case: Refused)
              if isinstance(refused.value, smtplib.SMTPRecipientsRefused)
              else [refused.value.smtp_code])
     assert codes == [case.code]
-    if case.tells_owner:  # written by the inbound stage, a moment later
+    if case.tells_owner:  # written by the inbound-mail handler, a moment later
         wait_until(lambda: instance.stored()["mails"] == before["mails"] + 1, 30,
                    "the owner told")
         before["mails"] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -240,3 +241,48 @@ def test_user_end_sessions_of_an_unknown_account_is_an_error(cli: Cli) -> None:
 
     assert code == 1
     assert "aucun compte pour personne@nice.example" in err
+
+
+# --- Status -----------------------------------------------------------------------------------
+
+
+def test_status_shows_each_queue_from_the_database_when_the_broker_cannot_tell(
+        cli: Cli, runtime: Runtime) -> None:
+    from pipeline.commands.submit import Submission, submit_dossier
+    from pipeline.domain.attachments import IncomingAttachment
+    from tests.integration.web.test_agents import JPEG, PDF, rco_data
+
+    submit_dossier(runtime.ctx, commune_row(runtime).id, Submission(
+        demarche="RecensementCitoyen", data=rco_data(), attachments=[
+            IncomingAttachment("justificatif_identite", "cni.pdf", PDF),
+            IncomingAttachment("livret_famille", "livret.jpg", JPEG)]))
+
+    shown = json.loads(cli.ok("status", "--json"))
+    text = cli.ok("status")
+
+    # The in-process broker cannot be measured from outside: the database's figures only.
+    assert "intégrée au processus" in shown["queues_error"]
+    assert [q["queue"] for q in shown["queues"]] == [
+        "intake", "validation", "notification", "attestation", "deposit", "closure", "mail",
+        "inbound"]
+    assert shown["queues"][0] == {"queue": "intake", "waiting": 1, "outbox": 1, "failed": 0}
+    assert shown["outbox_backlog"] == 1 and shown["dossiers_by_stage"] == {"intake": 1}
+    assert "chiffres de RabbitMQ indisponibles" in text
+    assert re.search(r"^  intake\s+1\s+1\s+0$", text, re.M), text
+
+
+@pytest.mark.rabbitmq
+def test_status_reads_each_queue_from_rabbitmq_management_api(
+        cli: Cli, amqp_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import services
+
+    monkeypatch.setenv("TELEDOSSIER_BROKER_URL", amqp_url)
+    monkeypatch.setenv("TELEDOSSIER_RABBITMQ_API_URL", services.RABBIT_API)
+
+    shown = json.loads(cli.ok("status", "--json"))
+    text = cli.ok("status")
+
+    assert shown["queues_error"] is None
+    assert all({"waiting", "outbox", "failed", "messages", "unacknowledged", "consumers",
+                "delayed", "dead"} <= set(q) for q in shown["queues"])
+    assert "RabbitMQ : prêts / en cours / consommateurs" in text

@@ -246,12 +246,12 @@ def test_every_failure_gives_the_same_page_whether_the_reference_exists_or_not(
 
 def test_no_dossier_is_read_without_a_valid_signature(site: Site,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from web_minimal import verify
+    from pipeline.documents import verification
 
     def looked_up(*args: Any) -> None:
         raise AssertionError("a dossier was looked up for an unsigned payload")
 
-    monkeypatch.setattr(verify, "find_document", looked_up)
+    monkeypatch.setattr(verification, "find_document", looked_up)
     payload = site.payload
     forged = payload[:-10] + ("B" if payload[-10] == "A" else "A") + payload[-9:]
 

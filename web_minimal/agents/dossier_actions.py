@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from pipeline.commands.act import DossierNotFound, act_on_dossier
-from pipeline.commands.deposit import deposit_file, space_url
-from pipeline.domain.attachments import FileRefused
+from pipeline.commands.deposit import deposit_for_citizen
+from pipeline.commands.message import message_citizen
 from pipeline.domain.demarches.limits import free_text_error
-from pipeline.domain.lifecycle import NEEDS_MOTIVE, Action, IllegalTransition, Status, decide
-from pipeline.mail import wording
-from pipeline.mail.outbox import queue_mail
-from pipeline.mail.pages import follow_url
-from pipeline.mail.replies import templates
-from pipeline.mail.wording import sender_name
+from pipeline.domain.lifecycle import Action, IllegalTransition, MotiveRequired, Status
+from pipeline.domain.references import normalize_reference
 from pipeline.store.dossiers import demarche_of, lock_dossier
-from pipeline.store.model import Dossier, new_id
+from pipeline.store.model import Dossier
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx, me
 from web_minimal.agents.dossier_page import (
     CHOICE_LABELS,
@@ -62,44 +57,29 @@ def change_state(reference: str) -> Response | tuple[str, int] | str:
         return _refused(reference, chosen, comment, ("action", "Choisissez le nouvel état du "
                                                                "dossier dans la liste.", 422))
     action = Action(chosen)
-    # Checked first so that a wrong choice is told beside its field, before any confirmation;
-    # the transaction ends before any other page is drawn (SQLite holds one writer at a time).
-    with ctx().db.transaction() as session:
-        dossier = find_dossier(session, reference, full=True)
-        canonical = dossier.reference
-        motive, problem = _check(dossier, action, comment)
-        if problem is None and action in CLOSING and request.form.get("confirme") != "oui":
-            return render_template("agents/confirm_state.html", dossier=dossier, action=chosen,
-                                   label=CHOICE_LABELS[chosen], comment=comment, motive=motive)
-    if problem is not None:
-        return _refused(reference, chosen, comment, problem)
+    canonical = normalize_reference(reference)
+    if canonical is None:
+        abort(404)
+    # One command, one transaction: a closing action not yet confirmed is only checked, so
+    # that a wrong choice is told beside its field before any confirmation.
+    confirming = action in CLOSING and request.form.get("confirme") != "oui"
     try:
-        act_on_dossier(ctx(), commune_id(), canonical, action, actor=me().email, channel="web",
-                       comment=comment)
+        acted = act_on_dossier(ctx(), commune_id(), canonical, action, actor=me().email,
+                               channel="web", comment=comment, check_only=confirming)
     except DossierNotFound:
         return _refused(reference, chosen, comment, ("action", "Dossier introuvable.", 404))
+    except MotiveRequired:
+        return _refused(reference, chosen, comment,
+                        ("commentaire", MOTIVE_NEEDED[chosen], 422))
     except IllegalTransition as error:
-        # Someone acted in between (by mail, by the API): nothing changed, say why.
+        # Not allowed now (or no longer: someone acted by mail or by the API): nothing changed.
         return _refused(reference, chosen, comment, ("action", _impossible(chosen, error), 409))
+    if not acted.applied:
+        return render_template("agents/confirm_state.html", dossier=acted.dossier,
+                               action=chosen, label=CHOICE_LABELS[chosen], comment=comment,
+                               motive=acted.comment)
     flash(DONE[chosen])
     return redirect(url_for("agents.dossier", reference=canonical), code=303)
-
-
-def _check(dossier: Dossier, action: Action, comment: str) -> tuple[str, Problem | None]:
-    """The comment the citizen will read, and what prevents the action now (None if nothing)."""
-    motive = comment
-    if action is Action.REFUSER and not motive:
-        # A refusal without comment takes the motive validation prepared, as the core does.
-        motive = (dossier.report or {}).get("refusal_motive") or ""
-    if action in NEEDS_MOTIVE and not motive:
-        return motive, ("commentaire", MOTIVE_NEEDED[action.value], 422)
-    try:
-        decide(dossier.status_enum, dossier.stage_enum, dossier.outcome_enum, action,
-               demarche_issues_attestation=demarche_of(dossier).issues_attestation,
-               comment=motive)
-    except IllegalTransition as error:
-        return motive, ("action", _impossible(action.value, error), 409)
-    return motive, None
 
 
 def _impossible(chosen: str, error: IllegalTransition) -> str:
@@ -122,23 +102,12 @@ def _send_message(reference: str, text: str) -> Response | tuple[str, int]:
         dossier = lock_dossier(session, dossier_id_of(session, reference))
         purged = dossier.status == Status.PURGED
         if not purged:
-            _note_and_mail(session, dossier, text)
+            message_citizen(session, ctx(), dossier, text, actor=me().email, channel="web")
     if purged:
         return _refused(reference, "message", text, (
             "action", "Les données de ce dossier ont été supprimées.", 409))
     flash(DONE["message"])
     return redirect(url_for("agents.dossier", reference=dossier.reference), code=303)
-
-
-def _note_and_mail(session: Session, dossier: Dossier, text: str) -> None:
-    """Record the message on the dossier and mail it; the citizen may answer the mail."""
-    entry = dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
-                                 text=text)
-    subject, body = templates.message_to_citizen(dossier, entry.comment, [],
-                                                 follow_url(ctx(), dossier))
-    queue_mail(session, ctx(), cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
-               purpose="message_to_citizen", subject=subject, body=body,
-               sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
 
 
 @bp.get("/dossiers/<reference>/depot")
@@ -168,18 +137,15 @@ def deposit_post(reference: str) -> Response | tuple[str, int]:
         if dossier.status == Status.PURGED:
             return _deposit_form(dossier, "Les données de ce dossier ont été supprimées."), 409
         kind = "attestation" if demarche_of(dossier).issues_attestation else "depot"
-        try:
-            name = deposit_file(session, ctx(), dossier, filename=upload.filename,
-                                content=content, kind=kind, by=me().email)
-        except FileRefused as refusal:
-            return _deposit_form(dossier, f"{refusal}."), 422
+        # Its mail's cause is the file and the dossier: the same request again mails nothing.
+        deposited = deposit_for_citizen(session, ctx(), dossier, [(upload.filename, content)],
+                                        kind=kind, by=me().email)
+        if deposited.refused:
+            return _deposit_form(dossier, f"{deposited.refused[0]}."), 422
+        [name] = deposited.names
         # Kept in the history too: who deposited what, and when, for the next agent to see.
         dossier.note_message(at=ctx().clock.now(), actor=me().email, channel="web",
                              text=f"Document déposé dans l'espace confidentiel : {name}")
-        subject, body = wording.documents_await(dossier, [name], space_url(ctx()))
-        queue_mail(session, ctx(), cause=f"depot:{new_id()}", recipient=dossier.citizen_email,
-                   purpose="documents_await", subject=subject, body=body,
-                   sender_name=sender_name(dossier), dossier=dossier, replies="citizen")
     flash(f"« {name} » est déposé dans l'espace confidentiel de l'usager, qui en est informé "
           "par courriel.")
     return redirect(url_for("agents.dossier", reference=dossier.reference), code=303)

@@ -10,11 +10,11 @@ from flask import Response, current_app, request
 
 from pipeline.context import PipelineContext
 from pipeline.domain.lifecycle import Stage, Status
+from pipeline.ops.broker import broker_figures
+from pipeline.ops.durations import quantile, step_durations
 from pipeline.ops.status import gather_status
 from pipeline.store.cache import TtlCache
 from web_minimal.ops.blueprint import bp
-from web_minimal.ops.broker import broker_figures
-from web_minimal.ops.figures import QUANTILES, QUEUES, quantile, queue_backlog, step_durations
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAIL_STATUSES = ("pending", "sending", "sent", "failed", "bounced")
@@ -22,6 +22,8 @@ INBOUND_STATUSES = ("queued", "applied", "message", "rejected", "ignored", "boun
                     "answered")
 #: Durations are computed at most this often per application, however often it is scraped.
 DURATIONS_TTL_SECONDS = 60
+#: Quantiles published for each step.
+QUANTILES = (0.5, 0.9, 0.99)
 
 #: Per-queue figures from RabbitMQ: QueueFigures attribute → HELP text.
 BROKER_FAMILIES = {
@@ -69,7 +71,6 @@ def collect(ctx: PipelineContext) -> Exposition:
     """Every family, queues first; per-queue RabbitMQ figures only when the API answered."""
     out = Exposition()
     report = gather_status(ctx)
-    backlog = queue_backlog(ctx)
     broker = broker_figures(ctx.settings)
     out.add("teledossier_queue_figures_available",
             "1 quand les chiffres des files viennent de l'API de gestion de RabbitMQ, 0 quand "
@@ -78,17 +79,18 @@ def collect(ctx: PipelineContext) -> Exposition:
     if broker.known:
         for name, help_text in BROKER_FAMILIES.items():
             out.add(f"teledossier_queue_{name}", help_text,
-                    [({"queue": q}, getattr(broker.queues[q], name)) for q in QUEUES])
+                    [({"queue": q.queue}, getattr(broker.queues[q.queue], name))
+                     for q in report.queues])
     out.add("teledossier_queue_waiting",
             "Travail en attente selon la base, par file : dossiers à cette étape, courriels à "
             "envoyer ou en cours d'envoi, courriels reçus pas encore lus.",
-            [({"queue": q}, backlog.waiting[q]) for q in QUEUES])
+            [({"queue": q.queue}, q.waiting) for q in report.queues])
     out.add("teledossier_outbox_messages",
             "Messages écrits dans l'outbox et pas encore publiés vers la file, par file.",
-            [({"queue": q}, backlog.outbox[q]) for q in QUEUES])
+            [({"queue": q.queue}, q.outbox) for q in report.queues])
     out.add("teledossier_failed_work",
             "Travail en échec définitif pas encore rejoué, par file.",
-            [({"queue": q}, backlog.failed[q]) for q in QUEUES])
+            [({"queue": q.queue}, q.failed) for q in report.queues])
     out.add("teledossier_dossiers", "Dossiers par état.",
             [({"status": s.value}, report.dossiers_by_status.get(s.value, 0)) for s in Status])
     out.add("teledossier_dossiers_in_stage",

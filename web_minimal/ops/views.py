@@ -11,16 +11,15 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from pipeline.context import PipelineContext
-from pipeline.domain.lifecycle import STATUS_LABELS, Status
-from pipeline.mail.outbox import MAIL_QUEUE
+from pipeline.domain.lifecycle import STATUS_LABELS, Stage, Status
+from pipeline.domain.queues import INBOUND_QUEUE, MAIL_QUEUE
 from pipeline.mail.replies.log import inbound_log, undelivered_mails
+from pipeline.ops.broker import BrokerFigures, QueueFigures, broker_figures
 from pipeline.ops.failed_work import list_failed, replay
-from pipeline.ops.status import gather_status
+from pipeline.ops.status import StatusReport, gather_status
 from pipeline.store.model import Dossier, FailedWork, Mail
 from web_minimal.auth import current_user, roles_required
 from web_minimal.ops.blueprint import bp
-from web_minimal.ops.broker import BrokerFigures, QueueFigures, broker_figures
-from web_minimal.ops.figures import QUEUE_LABELS, QUEUES, queue_backlog
 from web_minimal.ops.masking import inbound_detail, last_line, mask_email, mask_text
 
 #: Rows shown per list; the page says how many there are in all.
@@ -36,6 +35,17 @@ INBOUND_LABELS = {
     "answered": "confirmation reçue",
 }
 MAIL_STATUS_LABELS = {"failed": "échec d'envoi", "bounced": "revenu en erreur"}
+#: French names of the queues.
+QUEUE_LABELS = {
+    Stage.INTAKE.value: "Réception",
+    Stage.VALIDATION.value: "Vérification",
+    Stage.NOTIFICATION.value: "Notification des agents",
+    Stage.ATTESTATION.value: "Attestation",
+    Stage.DEPOSIT.value: "Dépôt dans l'espace confidentiel",
+    Stage.CLOSURE.value: "Clôture",
+    MAIL_QUEUE: "Envoi des courriels",
+    INBOUND_QUEUE: "Courriels reçus",
+}
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def overview() -> str:
     failed = list_failed(context)
     return render_template(
         "ops/overview.html",
-        queues=_queue_rows(context, broker),
+        queues=_queue_rows(report, broker),
         broker=broker,
         report=report,
         states=[(STATUS_LABELS[status], report.dossiers_by_status.get(status.value, 0))
@@ -115,11 +125,10 @@ def replay_all() -> Response:
     return redirect(url_for("ops.overview") + "#echecs", code=303)
 
 
-def _queue_rows(context: PipelineContext, broker: BrokerFigures) -> list[QueueRow]:
-    backlog = queue_backlog(context)
-    return [QueueRow(queue, QUEUE_LABELS.get(queue, queue), backlog.waiting[queue],
-                     backlog.outbox[queue], backlog.failed[queue], broker.queues.get(queue))
-            for queue in QUEUES]
+def _queue_rows(report: StatusReport, broker: BrokerFigures) -> list[QueueRow]:
+    """Each queue's figures from the database, and from the broker when it answered."""
+    return [QueueRow(q.queue, QUEUE_LABELS.get(q.queue, q.queue), q.waiting, q.outbox, q.failed,
+                     broker.queues.get(q.queue)) for q in report.queues]
 
 
 def _failed_rows(context: PipelineContext, rows: list[FailedWork]) -> list[FailedRow]:

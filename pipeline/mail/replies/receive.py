@@ -16,12 +16,10 @@ from email.utils import parseaddr
 from sqlalchemy import select
 
 from pipeline.context import PipelineContext
+from pipeline.domain.queues import HANDLE_ACTOR, INBOUND_QUEUE
 from pipeline.mail.replies.charsets import decoded_header
 from pipeline.store.db import add_message, upsert_ignore
 from pipeline.store.model import InboundMail, new_id
-
-INBOUND_QUEUE = "inbound"
-HANDLE_ACTOR = "handle_inbound"
 
 
 class InboundTooLarge(ValueError):

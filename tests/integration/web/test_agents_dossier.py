@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from werkzeug.test import TestResponse
 
 from pipeline.store.model import CitizenDocument, Dossier, DossierDocument, Mail
@@ -264,6 +266,65 @@ def test_accepting_an_ile_request_closes_it_after_confirmation(desk: Desk) -> No
         "closed", "accepted")
 
 
+@contextmanager
+def dossier_transactions(desk: Desk) -> Iterator[list[set[str]]]:
+    """Each database transaction begun meanwhile, with the statements it ran on the dossiers."""
+    engine = desk.ctx.db.engine
+    begun: list[set[str]] = []
+
+    def begin(connection: Any) -> None:
+        begun.append(set())
+
+    def execute(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if begun and re.search(r"\bdossiers\b", statement):
+            begun[-1].add(statement)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "before_cursor_execute", execute)
+    try:
+        yield begun
+    finally:
+        event.remove(engine, "before_cursor_execute", execute)
+        event.remove(engine, "begin", begin)
+
+
+@pytest.mark.parametrize(("action", "form"), [
+    ("recu", {}), ("clore", {}), ("clore", {"confirme": "oui"})],
+    ids=["reçu", "clore, confirmation demandée", "clore, confirmé"])
+def test_a_state_change_reads_and_changes_the_dossier_in_one_transaction(
+        desk: Desk, action: str, form: dict[str, str]) -> None:
+    reference = desk.file()
+    desk.login()
+    token = csrf_of(page_of(desk, reference))
+
+    with dossier_transactions(desk) as begun:
+        response = desk.client.post(f"/gestion/dossiers/{reference}/etat", data={
+            "csrf_token": token, "action": action, "commentaire": "Vu.", **form})
+
+    assert response.status_code in (200, 303)
+    assert len([statements for statements in begun if statements]) == 1
+
+
+def test_a_state_change_that_fails_half_way_leaves_nothing(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    reference = desk.file()
+    desk.login()
+    token = csrf_of(page_of(desk, reference))
+    before = desk.history_count(reference), len(desk.mails())
+
+    def mail_server_gone(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("base indisponible")
+
+    # The citizen's mail is written after the dossier changed, in the same transaction.
+    monkeypatch.setattr("pipeline.commands.act.queue_mail", mail_server_gone)
+    with pytest.raises(RuntimeError):
+        desk.client.post(f"/gestion/dossiers/{reference}/etat", data={
+            "csrf_token": token, "action": "recu", "commentaire": "Bien reçu."})
+
+    assert desk.dossier(reference).status == "transmitted"
+    assert (desk.history_count(reference), len(desk.mails())) == before
+
+
 def test_a_message_to_the_citizen_leaves_the_state_as_it_is(desk: Desk) -> None:
     reference = desk.file()
     desk.login()
@@ -316,6 +377,18 @@ def test_depositing_an_attestation_stores_it_and_tells_the_citizen(desk: Desk) -
     assert shown.headers["Content-Disposition"].startswith("attachment")
     assert shown.headers["Content-Security-Policy"].startswith("sandbox;")
     assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_same_deposit_sent_twice_mails_the_citizen_once(desk: Desk) -> None:
+    reference = desk.file()
+    desk.login()
+
+    first = deposit(desk, reference, PDF, "attestation-lucas.pdf")
+    again = deposit(desk, reference, PDF, "attestation-lucas.pdf")  # a retried request
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    [mail] = desk.mails(CITIZEN, "documents_await")
+    assert "attestation-lucas.pdf" in mail.body_text
 
 
 def test_a_refused_deposit_says_why_and_stores_nothing(desk: Desk) -> None:

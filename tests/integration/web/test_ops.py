@@ -19,8 +19,10 @@ from pipeline.commands.accounts import create_user
 from pipeline.commands.communes import create_commune
 from pipeline.commands.submit import Submission, submit_dossier
 from pipeline.domain.attachments import IncomingAttachment
-from pipeline.mail.outbox import SEND_ACTOR, queue_mail
+from pipeline.domain.queues import SEND_ACTOR
+from pipeline.mail.outbox import queue_mail
 from pipeline.mail.replies.receive import receive_mail
+from pipeline.ops.broker import broker_figures, management_api
 from pipeline.ops.failed_work import record_failure
 from pipeline.settings import Settings
 from pipeline.store.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
@@ -28,7 +30,6 @@ from teledossier.bootstrap import Runtime
 from tests import services
 from tests.pdfs import ONE_PAGE
 from web_minimal import create_app
-from web_minimal.ops.broker import broker_figures, management_api
 
 INSEE = "99999"
 CITIZEN = "lea.dupont@example.org"

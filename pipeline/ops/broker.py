@@ -1,4 +1,11 @@
-"""Queue figures from RabbitMQ's management HTTP API (plain urllib: the web imports no pika)."""
+"""The broker inspector: each queue's figures from RabbitMQ's management HTTP API.
+
+Plain urllib, so every edge may use it (the web imports no AMQP client). The broker is only a
+courier: when it cannot be asked (the in-process broker, a broker without the management plugin,
+an API that does not answer within ``API_TIMEOUT_SECONDS``), the figures say why
+(``unavailable``) and ``teledossier status``, the operators' page and ``/metrics`` show the
+database's figures of each queue only (``pipeline.ops.status``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pipeline.flow import ROUTES
+from pipeline.domain.queues import QUEUES
 from pipeline.settings import Settings
 
-#: Seconds to wait for the API: the page and /metrics answer from the database past that.
+#: Seconds to wait for the API: past that, the database's figures are shown alone.
 API_TIMEOUT_SECONDS = 2.0
 #: Port of the management plugin when the broker URL is all we have.
 MANAGEMENT_PORT = 15672
@@ -80,7 +87,7 @@ def management_api(settings: Settings) -> ManagementApi | None:
 
 
 def broker_figures(settings: Settings, timeout: float = API_TIMEOUT_SECONDS) -> BrokerFigures:
-    """One row per route queue from the API, or the reason the figures are unavailable."""
+    """One row per queue of the flow from the API, or the reason the figures are unavailable."""
     api = management_api(settings)
     if api is None:
         return BrokerFigures(unavailable=(
@@ -96,8 +103,7 @@ def broker_figures(settings: Settings, timeout: float = API_TIMEOUT_SECONDS) -> 
         return BrokerFigures(unavailable=f"l'API de gestion de RabbitMQ ({api.url}) ne répond "
                                          f"pas : {reason}", source=api)
     by_name = {item.get("name"): item for item in listed if isinstance(item, dict)}
-    return BrokerFigures({route.queue: _figures(route.queue, by_name) for route in ROUTES},
-                         source=api)
+    return BrokerFigures({queue: _figures(queue, by_name) for queue in QUEUES}, source=api)
 
 
 def _figures(queue: str, by_name: dict[Any, dict[str, Any]]) -> QueueFigures:

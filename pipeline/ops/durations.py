@@ -1,23 +1,16 @@
-"""What the database tells operators per queue and per step: counts and durations, no names."""
+"""How long the pipeline's steps took lately, measured from the dossiers' history and the mails."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from pipeline.context import PipelineContext
-from pipeline.domain.lifecycle import Action, Stage
-from pipeline.flow import ROUTES
-from pipeline.mail.outbox import MAIL_QUEUE
-from pipeline.mail.replies.receive import INBOUND_QUEUE
-from pipeline.store.model import Dossier, FailedWork, HistoryEntry, InboundMail, Mail, OutboxMessage
-
-#: Every queue of the pipeline, in the order of the flow.
-QUEUES = tuple(route.queue for route in ROUTES)
+from pipeline.domain.lifecycle import Action
+from pipeline.store.model import HistoryEntry, Mail
 
 #: Steps timed from the history: the actions that start one, and those that end it.
 HISTORY_STEPS = {
@@ -30,38 +23,6 @@ HISTORY_STEPS = {
 DURATION_WINDOW = timedelta(hours=24)
 #: ...the most recent ones only, so a busy day costs a bounded query.
 DURATION_SAMPLE = 5000
-#: Quantiles published for each step.
-QUANTILES = (0.5, 0.9, 0.99)
-
-
-@dataclass(frozen=True)
-class QueueBacklog:
-    """Per queue: work the database knows is waiting, not yet published, failed for good."""
-
-    waiting: dict[str, int]
-    outbox: dict[str, int]
-    failed: dict[str, int]
-
-
-def queue_backlog(ctx: PipelineContext) -> QueueBacklog:
-    """Dossiers in each stage, mails to send, replies to read; outbox and failures per queue."""
-    with ctx.db.transaction() as session:
-        waiting = dict(session.execute(
-            select(Dossier.stage, func.count()).where(Dossier.stage.is_not(None))
-            .group_by(Dossier.stage)).all())
-        waiting[MAIL_QUEUE] = session.scalar(
-            select(func.count()).select_from(Mail)
-            .where(Mail.status.in_(("pending", "sending")))) or 0
-        waiting[INBOUND_QUEUE] = session.scalar(
-            select(func.count()).select_from(InboundMail)
-            .where(InboundMail.status == "queued")) or 0
-        outbox = dict(session.execute(
-            select(OutboxMessage.queue, func.count()).group_by(OutboxMessage.queue)).all())
-        failed = dict(session.execute(
-            select(FailedWork.queue, func.count()).where(FailedWork.replayed_at.is_(None))
-            .group_by(FailedWork.queue)).all())
-    return QueueBacklog(*({queue: int(counts.get(queue, 0)) for queue in QUEUES}
-                          for counts in (waiting, outbox, failed)))
 
 
 def step_durations(ctx: PipelineContext) -> dict[str, list[float]]:
@@ -102,16 +63,3 @@ def quantile(values: list[float], q: float) -> float:
     if not values:
         return math.nan
     return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
-
-
-#: French names of the queues, for the operators' page.
-QUEUE_LABELS = {
-    Stage.INTAKE.value: "Réception",
-    Stage.VALIDATION.value: "Vérification",
-    Stage.NOTIFICATION.value: "Notification des agents",
-    Stage.ATTESTATION.value: "Attestation",
-    Stage.DEPOSIT.value: "Dépôt dans l'espace confidentiel",
-    Stage.CLOSURE.value: "Clôture",
-    MAIL_QUEUE: "Envoi des courriels",
-    INBOUND_QUEUE: "Courriels reçus",
-}
