@@ -5,8 +5,8 @@ from __future__ import annotations
 from pipeline.documents import blocks
 from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
-from pipeline.domain.demarches.common import section
 from pipeline.domain.demarches.ile import LATE_REASONS
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Demande d'inscription sur les listes électorales"
 SUBTITLE = "À l'usage des citoyens français (articles L11 à L18 du code électoral)"

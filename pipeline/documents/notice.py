@@ -9,7 +9,7 @@ from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
 from pipeline.documents.layout import Sheet
 from pipeline.documents.text import printable
-from pipeline.domain.demarches.common import as_list, section
+from pipeline.domain.demarches.layout import as_list, section
 
 TITLE = "Notice individuelle de recensement"
 SUBTITLE = "Recensement citoyen obligatoire (article L113-1 du code du service national)"

@@ -10,7 +10,7 @@ from pipeline.documents.facts import DossierFacts
 from pipeline.documents.text import date_and_time, size_label
 from pipeline.domain.attachments import KIND_LABELS
 from pipeline.domain.demarches import DEMARCHES
-from pipeline.domain.demarches.common import section
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Récépissé de dépôt"
 

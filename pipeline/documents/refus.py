@@ -10,8 +10,8 @@ from pipeline.documents import blocks
 from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
 from pipeline.documents.text import in_paris, long_date, printable, short_date
-from pipeline.domain.demarches.common import section
 from pipeline.domain.demarches.ile import RAPO_NOTICE
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Décision de refus d'inscription sur la liste électorale"
 #: Code électoral, L18: the RAPO comes before any court, within 5 days of the notification.
