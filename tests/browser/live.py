@@ -22,9 +22,9 @@ from pipeline.commands import citizen_accounts
 from pipeline.commands.accounts import create_user
 from pipeline.commands.communes import create_commune
 from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
 from pipeline.domain.clock import SystemClock, paris_today
 from pipeline.ops.failed_work import record_failure
-from pipeline.stages.intake import IncomingAttachment
 from pipeline.store.model import Dossier, Mail
 from teledossier.bootstrap import Runtime
 from teledossier.server import WebServer, start_server

@@ -475,7 +475,7 @@ def _file(content: bytes) -> Any:
 def test_a_document_deposited_for_a_dossier_is_listed_with_its_reference(
         client: FlaskClient, runtime: Runtime) -> None:
     from pipeline.commands.communes import find_commune
-    from pipeline.stages.intake import Submission, submit_dossier
+    from pipeline.commands.submit import Submission, submit_dossier
 
     receipt = submit_dossier(runtime.ctx, find_commune(runtime.ctx, "99999").id, Submission(
         demarche="RecensementCitoyen", data={"Personne": {

@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from pipeline.commands.accounts import create_user
 from pipeline.commands.communes import create_commune
 from pipeline.commands.submit import Submission, submit_dossier
+from pipeline.domain.attachments import IncomingAttachment
 from pipeline.mail.outbox import SEND_ACTOR, queue_mail
 from pipeline.mail.replies.receive import receive_mail
 from pipeline.ops.failed_work import record_failure
 from pipeline.settings import Settings
-from pipeline.stages.intake import IncomingAttachment
 from pipeline.store.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
 from teledossier.bootstrap import Runtime
 from tests import services
