@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pipeline.store.model.base import Base
+from pipeline.store.model.base import Base, Email, NumberKey, Sha256
 
 
 class Commune(Base):
@@ -16,11 +16,11 @@ class Commune(Base):
 
     __tablename__ = "communes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     insee: Mapped[str] = mapped_column(String(5), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     #: The service mailbox that receives every notification.
-    agents_email: Mapped[str] = mapped_column(String(320))
+    agents_email: Mapped[Email]
     #: Whether an RCO dossier must carry a proof of address (communes often ask for one).
     rco_requires_proof_of_address: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
@@ -41,8 +41,8 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    id: Mapped[NumberKey]
+    email: Mapped[Email] = mapped_column(unique=True)
     #: ``admin`` (one per commune), ``agent`` or ``operator``.
     role: Mapped[str] = mapped_column(String(10))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))
@@ -63,8 +63,8 @@ class CitizenAccount(Base):
 
     __tablename__ = "citizen_accounts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    id: Mapped[NumberKey]
+    email: Mapped[Email] = mapped_column(unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     #: None until the citizen follows the link mailed at sign-up.
     verified_at: Mapped[datetime | None]
@@ -81,8 +81,8 @@ class EmailLink(Base):
 
     __tablename__ = "email_links"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    id: Mapped[NumberKey]
+    token_sha256: Mapped[Sha256] = mapped_column(unique=True)
     #: ``verify_email``, ``reset_password``.
     purpose: Mapped[str] = mapped_column(String(20))
     #: ``citizen`` (citizen_accounts) or ``user`` (agents, admins, operators).
@@ -99,7 +99,7 @@ class LoginAttempt(Base):
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     #: ``account:<email>`` or ``client:<digest of the address>``.
     key: Mapped[str] = mapped_column(String(340))
     at: Mapped[datetime]
@@ -110,9 +110,9 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sha256: Mapped[Sha256] = mapped_column(unique=True)
     scopes: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -45,3 +45,14 @@ class StoredFile:
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+
+
+# The column kinds the tables repeat; a ``mapped_column`` beside one adds to it (unique, index…).
+#: A whole-number key the database numbers.
+NumberKey = Annotated[int, mapped_column(Integer, primary_key=True)]
+#: A UUID key, drawn here.
+UuidKey = Annotated[str, mapped_column(String(36), primary_key=True, default=new_id)]
+#: An e-mail address (RFC 5321 allows 320 characters), or a name of that size.
+Email = Annotated[str, mapped_column(String(320))]
+#: The hex SHA-256 of bytes or of a secret.
+Sha256 = Annotated[str, mapped_column(String(64))]

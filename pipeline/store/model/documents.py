@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.store.model.base import Base, StoredFile
+from pipeline.store.model.base import Base, Email, NumberKey, StoredFile
 
 
 class CommuneSigning(Base):
@@ -51,7 +51,7 @@ class DossierDocument(StoredFile, Base):
     __tablename__ = "dossier_documents"
     __table_args__ = (UniqueConstraint("dossier_id", "kind"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
     #: ``notice``, ``demande``, ``recepisse``, ``attestation``, ``refus``.
     kind: Mapped[str] = mapped_column(String(20))
@@ -65,7 +65,7 @@ class VerificationCheck(Base):
 
     __tablename__ = "verification_checks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     at: Mapped[datetime] = mapped_column(index=True)
     reference: Mapped[str] = mapped_column(String(20), default="")
     key_id: Mapped[str] = mapped_column(String(16), default="")
@@ -84,10 +84,10 @@ class CitizenDocument(StoredFile, Base):
 
     __tablename__ = "citizen_documents"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_email: Mapped[str] = mapped_column(String(320), index=True)
+    id: Mapped[NumberKey]
+    owner_email: Mapped[Email] = mapped_column(index=True)
     dossier_id: Mapped[str | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     #: ``depot`` (deposited by an agent), ``attestation``, …
     kind: Mapped[str] = mapped_column(String(40))
-    deposited_by: Mapped[str] = mapped_column(String(320))
+    deposited_by: Mapped[Email]
     deposited_at: Mapped[datetime]

@@ -32,7 +32,7 @@ from pipeline.domain.lifecycle import (
     decide,
 )
 from pipeline.store.model.accounts import Commune
-from pipeline.store.model.base import Base, StoredFile, new_id
+from pipeline.store.model.base import Base, Email, NumberKey, Sha256, StoredFile, UuidKey, new_id
 
 
 class Blob(Base):
@@ -40,7 +40,7 @@ class Blob(Base):
 
     __tablename__ = "blobs"
 
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[Sha256] = mapped_column(primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
@@ -56,7 +56,7 @@ class Dossier(Base):
         Index("ix_dossiers_stage", "stage", "stage_since"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[UuidKey]
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     #: The national service's number (``A-9-…``) when the dossier came from its flux.
     national_number: Mapped[str | None] = mapped_column(String(40))
@@ -75,7 +75,7 @@ class Dossier(Base):
     #: carried them (the broker's retries, the reconciler's re-sends): past a limit the stage
     #: is parked as failed work, so a poison dossier never loops.
     stage_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    citizen_email: Mapped[str] = mapped_column(String(320))
+    citizen_email: Mapped[Email]
     citizen_name: Mapped[str] = mapped_column(String(400), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: What validation found: ``{"missing": [...], "flags": [...], "refusal_motive": ...}``.
@@ -205,12 +205,12 @@ class HistoryEntry(Base):
     __tablename__ = "dossier_history"
     __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[UuidKey]
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
     #: ``system``, ``citizen``, an agent's e-mail address, ``api:<token id>``...
-    actor: Mapped[str] = mapped_column(String(320))
+    actor: Mapped[Email]
     #: ``web``, ``email``, ``api`` or ``pipeline``.
     channel: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(20))
@@ -226,7 +226,7 @@ class Attachment(StoredFile, Base):
 
     __tablename__ = "attachments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[NumberKey]
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime]

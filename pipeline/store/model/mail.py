@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.store.model.base import Base, new_id
+from pipeline.store.model.base import Base, Email, NumberKey, Sha256, UuidKey
 
 
 class Mail(Base):
@@ -19,20 +19,20 @@ class Mail(Base):
         Index("ix_mails_status", "status", "updated_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[UuidKey]
     cause: Mapped[str] = mapped_column(String(80))
-    recipient: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[Email]
     purpose: Mapped[str] = mapped_column(String(40))
     dossier_id: Mapped[str | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))
     #: Fixed when the row is written, so a resend is recognisably the same message.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    sender: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[Email]
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     #: The Reply-To (``reponse+<token>@…``) of a mail that accepts replies, kept only until the
     #: mail is sent (the token table keeps a digest); None for a mail that takes no reply.
-    reply_to: Mapped[str | None] = mapped_column(String(320))
+    reply_to: Mapped[Email | None]
     #: The Message-ID of the first mail of the thread (same dossier, same recipient), if not this.
     in_reply_to: Mapped[str | None] = mapped_column(String(200))
     #: ``pending`` → ``sending`` → ``sent`` | ``failed``; ``sent`` → ``bounced`` on a report.
@@ -59,12 +59,12 @@ class ReplyToken(Base):
 
     __tablename__ = "reply_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    id: Mapped[NumberKey]
+    token_sha256: Mapped[Sha256] = mapped_column(unique=True)
     #: The Message-ID of the mail that carried it: a reply that lost its To is matched by it.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    recipient: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[Email]
     #: ``agent`` (the service mailbox or an agent account) or ``citizen``.
     role: Mapped[str] = mapped_column(String(10))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -79,15 +79,15 @@ class InboundMail(Base):
     __tablename__ = "inbound_mails"
     __table_args__ = (Index("ix_inbound_mails_received", "received_at"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[UuidKey]
     #: The Message-ID, or ``sha256:<digest>`` of the raw bytes when it has none: a message
     #: delivered twice is stored once.
     identity: Mapped[str] = mapped_column(String(200), unique=True)
     #: ``smtp``, ``imap`` or ``catcher`` (the /dev/mail reply form).
     source: Mapped[str] = mapped_column(String(10))
-    envelope_from: Mapped[str] = mapped_column(String(320), default="")
-    envelope_to: Mapped[str] = mapped_column(String(320), default="")
-    sender: Mapped[str] = mapped_column(String(320), default="")
+    envelope_from: Mapped[Email] = mapped_column(default="")
+    envelope_to: Mapped[Email] = mapped_column(default="")
+    sender: Mapped[Email] = mapped_column(default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)

@@ -8,30 +8,32 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.store.model.base import Base, new_id
+from pipeline.store.model.base import Base, NumberKey, UuidKey
 
 
-class OutboxMessage(Base):
+class PipelineMessage:
+    """The columns of a message of the pipeline: which actor, of which queue, with what."""
+
+    queue: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(60))
+    args: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class OutboxMessage(PipelineMessage, Base):
     """A message to publish, written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    queue: Mapped[str] = mapped_column(String(40))
-    actor: Mapped[str] = mapped_column(String(60))
-    args: Mapped[list[Any]] = mapped_column(JSON)
+    id: Mapped[UuidKey]
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class FailedWork(Base):
+class FailedWork(PipelineMessage, Base):
     """Work that failed for good, with its reason, kept for an operator to read and replay."""
 
     __tablename__ = "failed_work"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    queue: Mapped[str] = mapped_column(String(40))
-    actor: Mapped[str] = mapped_column(String(60))
-    args: Mapped[list[Any]] = mapped_column(JSON)
+    id: Mapped[NumberKey]
     message_id: Mapped[str] = mapped_column(String(60))
     dossier_id: Mapped[str | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
