@@ -25,6 +25,14 @@ def new_sheet(facts: DossierFacts, title: str, kind: str, keywords: str = "") ->
     )
 
 
+def headed_sheet(facts: DossierFacts, kind: str, title: str, subtitle: str,
+                 model: str = "") -> Sheet:
+    """A new sheet, its ``header`` drawn."""
+    sheet = new_sheet(facts, title, kind)
+    header(sheet, facts, title, subtitle, model)
+    return sheet
+
+
 def header(sheet: Sheet, facts: DossierFacts, title: str, subtitle: str, model: str) -> None:
     """République française, the commune, the title and the dossier's number and date."""
     top = PAGE_HEIGHT - MARGIN

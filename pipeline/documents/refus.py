@@ -27,8 +27,7 @@ def render_refus(facts: DossierFacts, *, motive: str, decided_on: date,
                  mayor_name: str = "") -> bytes:
     """Return the refusal notice of an ILE dossier as PDF bytes."""
     person = section(facts.data, "Personne")
-    sheet = blocks.new_sheet(facts, TITLE, "refus")
-    blocks.header(sheet, facts, TITLE, "Inscription sur les listes électorales", "")
+    sheet = blocks.headed_sheet(facts, "refus", TITLE, "Inscription sur les listes électorales")
     sheet.section("Demandeur")
     sheet.field("Nom", p.family_name(person))
     sheet.field("Nom d'usage", p.field(person, "NomUsage"))
