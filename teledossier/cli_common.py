@@ -20,7 +20,8 @@ def add_command(sub: Any, name: str, run: Callable[..., int | None],
     return parser
 
 
-def build_runtime(settings: Settings) -> Any:
+def new_runtime(settings: Settings) -> Any:
+    """The application assembled for ``settings``, nothing started."""
     # Imported when needed: the composition root loads the whole application.
     from teledossier.bootstrap import build_runtime
 
@@ -30,7 +31,7 @@ def build_runtime(settings: Settings) -> Any:
 @contextmanager
 def pipeline_context(settings: Settings) -> Iterator[Any]:
     """The pipeline context for a one-off command, released when it is done."""
-    runtime = build_runtime(settings)
+    runtime = new_runtime(settings)
     try:
         yield runtime.ctx
     finally:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from pipeline.settings import Settings
-from teledossier.cli_common import add_command, build_runtime, serve_until_signal
+from teledossier.cli_common import add_command, new_runtime, serve_until_signal
 
 #: Why ``web`` and ``worker`` refuse to start without RabbitMQ.
 EMBEDDED_BROKER_REFUSAL = (
@@ -46,7 +46,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from web_minimal import create_app
 
     upgrade(settings.database_url)
-    runtime = build_runtime(settings)
+    runtime = new_runtime(settings)
     logins = seed_demo_if_empty(runtime.ctx)
     runtime.start_relay()
     runtime.start_worker()
@@ -87,7 +87,7 @@ def _start_beside_others(settings: Settings, command: str) -> Any | None:
     if settings.embedded_broker:
         print(f"Erreur : {EMBEDDED_BROKER_REFUSAL.format(command=command)}", file=sys.stderr)
         return None
-    runtime = build_runtime(settings)
+    runtime = new_runtime(settings)
     runtime.start_relay()
     return runtime
 
