@@ -1,4 +1,4 @@
-"""The declarative base of every table, with its id and UTC instant types."""
+"""The declarative base of every table, and the column types and kinds the tables share."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class StoredFile:
 NumberKey = Annotated[int, mapped_column(Integer, primary_key=True)]
 #: A UUID key, drawn here.
 UuidKey = Annotated[str, mapped_column(String(36), primary_key=True, default=new_id)]
-#: An e-mail address (RFC 5321 allows 320 characters), or a name of that size.
+#: An e-mail address (64 characters before the @, 255 after), or a name of that size.
 Email = Annotated[str, mapped_column(String(320))]
 #: The hex SHA-256 of bytes or of a secret.
 Sha256 = Annotated[str, mapped_column(String(64))]

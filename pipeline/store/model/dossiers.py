@@ -1,9 +1,4 @@
-"""Dossiers with their history and attachments, and the blobs their files are stored in.
-
-The ``Dossier`` methods are the only way to change a dossier: each checks the lifecycle, records a
-``HistoryEntry`` and, when the change starts pipeline work, writes the message into the outbox in
-the same session, so both commit together.
-"""
+"""Dossiers with their history and attachments, and the blobs their files are stored in."""
 
 from __future__ import annotations
 
@@ -47,7 +42,12 @@ class Blob(Base):
 
 
 class Dossier(Base):
-    """A citizen's request and where it stands."""
+    """A citizen's request and where it stands.
+
+    These methods are the only way to change a dossier: each checks the lifecycle, records a
+    ``HistoryEntry`` and, when the change starts pipeline work, writes the message into the
+    outbox in the same session, so both commit together.
+    """
 
     __tablename__ = "dossiers"
     __table_args__ = (
