@@ -13,24 +13,19 @@ import json
 import os
 import smtplib
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
-from bench.pipeline import _bench_commune, _sixteen_last_month
+from bench import common
 from bench.runtime import RuntimeBuilder
-from bench.sink import RecordingHandler, free_port, start_sink
-from pipeline.settings import Settings, SettingsError
+from bench.sink import RecordingHandler, free_port
+from pipeline.settings import Settings
 
-EXE = str(Path(sys.executable).with_name("teledossier"))
 #: A one-page PDF, the smallest the attachment check takes.
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -40,50 +35,22 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 
 def run_mail_bench(settings: Settings, build_runtime: RuntimeBuilder, *, mode: str, count: int,
                    clients: int, workers: int) -> int:
-    if settings.uses_sqlite or settings.embedded_broker:
-        raise SettingsError(f"le banc « {mode} » mesure PostgreSQL et RabbitMQ : définissez "
-                            "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
-                            "TELEDOSSIER_BROKER_URL (amqp://…)")
-    from pipeline.store.migrate import upgrade
-
-    upgrade(settings.database_url)
-    controller, sink = start_sink()
-    try:
+    common.require_server_stack(settings, mode)
+    with common.migrated_with_sink(settings) as (sink, sink_port):
         if mode == "outbound":
-            result = _outbound(settings, build_runtime, sink, controller.port, count,
-                               workers)
+            result = _outbound(settings, build_runtime, sink, sink_port, count, workers)
         else:
-            result = _replies(settings, build_runtime, controller.port, count, clients,
-                              workers)
-    finally:
-        controller.stop()
+            result = _replies(settings, build_runtime, sink_port, count, clients, workers)
     print(json.dumps({"mode": mode, **result}))
     return 0
-
-
-@contextmanager
-def _processes(commands: list[str], env: dict[str, str]) -> Iterator[None]:
-    procs = [subprocess.Popen([EXE, command], env=env, stdout=subprocess.DEVNULL)
-             for command in commands]
-    try:
-        yield
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def _outbound(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
               sink_port: int, count: int, workers: int) -> dict[str, Any]:
     """Mails per second from the queue to the SMTP server's 250."""
     from pipeline.mail.outbox import queue_mail
-
     env = dict(os.environ, TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}")
-    with _processes(["worker"] * workers, env):
+    with common.processes(["worker"] * workers, env):
         runtime = build_runtime(settings)
         runtime.start_relay()
         try:
@@ -96,7 +63,8 @@ def _outbound(settings: Settings, build_runtime: RuntimeBuilder, sink: Recording
                                    recipient=f"destinataire{index}@banc.test",
                                    purpose="banc", subject=f"Banc {index}",
                                    body="Bonjour,\n\nCourriel de mesure.\n", sender_name="Banc")
-            _wait(lambda: sink.count() >= count, count, lambda: sink.count(), "courriels remis")
+            common.wait_for(lambda: sink.count() >= count, count, lambda: sink.count(),
+                            "courriels remis")
             elapsed = time.monotonic() - started
         finally:
             runtime.stop()
@@ -110,10 +78,9 @@ def _replies(settings: Settings, build_runtime: RuntimeBuilder, sink_port: int, 
 
     from pipeline.store.db import Database, make_engine
     from pipeline.store.model import Dossier, HistoryEntry
-
     runtime = build_runtime(settings)
     try:
-        insee, _ = _bench_commune(runtime.ctx)
+        insee, _ = common.bench_commune(runtime.ctx)
         print(f"Préparation de {count} dossiers transmis aux agents…", file=sys.stderr)
         replies = _prepare_dossiers(runtime.ctx, insee, count)
     finally:
@@ -121,7 +88,7 @@ def _replies(settings: Settings, build_runtime: RuntimeBuilder, sink_port: int, 
     gateway_port = free_port()
     env = dict(os.environ, TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}",
                TELEDOSSIER_INBOUND_SMTP=f"127.0.0.1:{gateway_port}")
-    with _processes(["mail-gateway"] + ["worker"] * workers, env):
+    with common.processes(["mail-gateway"] + ["worker"] * workers, env):
         _wait_port(gateway_port)
         time.sleep(2)  # the workers connect to RabbitMQ
         sent: dict[str, float] = {}
@@ -141,11 +108,7 @@ def _replies(settings: Settings, build_runtime: RuntimeBuilder, sink_port: int, 
                     smtp.sendmail(sender, [reply_to], raw)
 
         started = time.time()
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        common.run_concurrently(client, clients)
         db = Database(make_engine(settings.database_url, pool_size=2))
 
         def received() -> dict[str, datetime]:
@@ -157,8 +120,8 @@ def _replies(settings: Settings, build_runtime: RuntimeBuilder, sink_port: int, 
                            HistoryEntry.dossier_id.in_(list(sent)))).all()
             return {dossier_id: at for dossier_id, at in rows}
 
-        _wait(lambda: len(received()) >= count, count, lambda: len(received()),
-              "réponses appliquées")
+        common.wait_for(lambda: len(received()) >= count, count, lambda: len(received()),
+                        "réponses appliquées")
         changed = received()
         db.dispose()
     latencies = sorted((changed[d].timestamp() - sent[d]) * 1000 for d in changed)
@@ -184,13 +147,7 @@ def _prepare_dossiers(ctx: Any, insee: str, count: int) -> list[tuple[str, str, 
     commune = find_commune(ctx, insee)
     replies = []
     for index in range(count):
-        data = {"Personne": {
-            "NomFamille": f"Martin{index}", "PrenomUsuel": "Camille", "Sexe": "1",
-            "DateNaissance": _sixteen_last_month(),
-            "LieuNaissance": {"Code": "COMMUNE", "Nom": "Lyon"},
-            "AdresseDomicile": {"NomVoie": "rue des Écoles", "CodePostal": "99999",
-                                "Localite": "Bancville"},
-            "MethodeContact": [{"URI": f"camille{index}@example.org", "CanalCode": "EMAIL"}]}}
+        data = {"Personne": common.person(index)}
         receipt = submit_dossier(ctx, commune.id, Submission(
             demarche="RecensementCitoyen", data=data,
             attachments=[IncomingAttachment(kind, f"{kind}.pdf", PDF)
@@ -221,18 +178,6 @@ def _reply(sender: str, reply_to: str, in_reply_to: str, subject: str) -> bytes:
     message.set_content("Reçu, merci.\nNous vous recontactons.\n\n"
                         "Le 26/11/2026 à 10:00, Suivi a écrit :\n> Nouveau dossier\n")
     return message.as_bytes()
-
-
-def _wait(done: Any, expected: int, progress: Any, what: str, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    last_report = time.monotonic()
-    while not done():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"seulement {progress()}/{expected} {what} après {timeout:.0f} s")
-        if time.monotonic() - last_report > 5:
-            print(f"  {progress()}/{expected} {what}", file=sys.stderr)
-            last_report = time.monotonic()
-        time.sleep(0.1)
 
 
 def _wait_port(port: int, timeout: float = 60) -> None:

@@ -13,19 +13,17 @@ import base64
 import http.client
 import json
 import os
-import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from bench import common
 from bench.runtime import RuntimeBuilder
-from bench.sink import RecordingHandler, free_port, start_sink
-from pipeline.settings import Settings, SettingsError
+from bench.sink import RecordingHandler, free_port
+from pipeline.settings import Settings
 
 #: Two small scans per dossier, as a citizen's phone would send (sizes in bytes).
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -41,14 +39,7 @@ def dossier_json(index: int) -> dict[str, Any]:
     """A complete RCO dossier for someone who turned 16 last month."""
     return {
         "demarche": "RecensementCitoyen",
-        "data": {"Personne": {
-            "NomFamille": f"Martin{index}", "PrenomUsuel": "Camille", "Sexe": "1",
-            "DateNaissance": _sixteen_last_month(),
-            "LieuNaissance": {"Code": "COMMUNE", "Nom": "Lyon"},
-            "AdresseDomicile": {"NumeroVoie": "3", "NomVoie": "rue des Écoles",
-                                "CodePostal": "99999", "Localite": "Bancville"},
-            "MethodeContact": [{"URI": f"camille{index}@example.org", "CanalCode": "EMAIL"}],
-        }},
+        "data": {"Personne": common.person(index)},
         "attachments": [
             {"kind": "justificatif_identite", "filename": "cni.pdf",
              "content_base64": base64.b64encode(PDF).decode()},
@@ -56,13 +47,6 @@ def dossier_json(index: int) -> dict[str, Any]:
              "content_base64": base64.b64encode(PNG).decode()},
         ],
     }
-
-
-def _sixteen_last_month() -> str:
-    today = time.localtime()
-    month = today.tm_mon - 1 or 12
-    year = today.tm_year - 16 - (1 if today.tm_mon == 1 else 0)
-    return f"01/{month:02d}/{year}"
 
 
 @dataclass
@@ -75,55 +59,28 @@ class Timings:
 
 def run_bench(settings: Settings, build_runtime: RuntimeBuilder, *, mode: str, dossiers: int,
               clients: int, workers: int) -> int:
-    if mode == "pipeline" and (settings.uses_sqlite or settings.embedded_broker):
-        raise SettingsError("le banc « pipeline » mesure PostgreSQL et RabbitMQ : définissez "
-                            "TELEDOSSIER_DATABASE_URL (postgresql+psycopg://…) et "
-                            "TELEDOSSIER_BROKER_URL (amqp://…)")
-    from pipeline.store.migrate import upgrade
-
-    upgrade(settings.database_url)
-    controller, sink = start_sink()
-    try:
+    if mode == "pipeline":
+        common.require_server_stack(settings, mode)
+    with common.migrated_with_sink(settings) as (sink, sink_port):
         if mode == "pipeline":
-            timings = _run_pipeline(settings, build_runtime, sink, controller.port, dossiers,
-                                    clients, workers)
+            timings = _run_pipeline(settings, build_runtime, sink, sink_port, dossiers, clients,
+                                    workers)
         else:
-            timings = _run_baseline(settings, build_runtime, sink, controller.port, dossiers)
+            timings = _run_baseline(settings, build_runtime, sink, sink_port, dossiers)
             clients = 1
-    finally:
-        controller.stop()
     _report(mode, dossiers, clients, timings)
     return 0
-
-
-def _bench_commune(ctx: Any) -> tuple[str, str]:
-    """A commune of the benchmark's own, with a fictitious code; returns (INSEE, token)."""
-    from pipeline.commands.communes import CommuneError, create_commune, issue_token
-
-    for _ in range(50):
-        insee = f"99{random.randint(0, 998):03d}"
-        try:
-            create_commune(ctx, insee=insee, name="Bancville",
-                           agents_email=f"agents-{insee}@banc.test")
-        except CommuneError:
-            continue
-        return insee, issue_token(ctx, insee, label="banc")
-    raise RuntimeError("no free fictitious INSEE code for the benchmark commune")
 
 
 def _run_pipeline(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
                   sink_port: int, dossiers: int, clients: int, workers: int) -> Timings:
     runtime = build_runtime(settings)
-    insee, token = _bench_commune(runtime.ctx)
+    insee, token = common.bench_commune(runtime.ctx)
     runtime.stop()
     port = free_port()
     env = dict(os.environ, TELEDOSSIER_PORT=str(port),
                TELEDOSSIER_SMTP_URL=f"smtp://127.0.0.1:{sink_port}")
-    exe = str(Path(sys.executable).with_name("teledossier"))
-    procs = [subprocess.Popen([exe, "web"], env=env, stdout=subprocess.DEVNULL)]
-    procs += [subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL)
-              for _ in range(workers)]
-    try:
+    with common.processes(["web"] + ["worker"] * workers, env):
         wait_ready(port)
         agents = f"agents-{insee}@banc.test"
         submitted: dict[str, float] = {}
@@ -152,21 +109,9 @@ def _run_pipeline(settings: Settings, build_runtime: RuntimeBuilder, sink: Recor
 
         print(f"Soumission de {dossiers} dossiers par {clients} clients…", file=sys.stderr)
         first = time.monotonic()
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        common.run_concurrently(client, clients)
         mailed = _wait_for_mails(sink, agents, dossiers, timeout=max(120.0, dossiers / 5))
         return Timings(submitted, mailed, first, max(mailed.values()))
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def wait_ready(port: int, timeout: float = 60.0) -> None:
@@ -186,20 +131,16 @@ def wait_ready(port: int, timeout: float = 60.0) -> None:
 
 def _wait_for_mails(sink: RecordingHandler, recipient: str, expected: int,
                     timeout: float) -> dict[str, float]:
-    deadline = time.monotonic() + timeout
-    last_report = 0.0
-    while True:
+    """When each dossier's agent mail reached the sink, by reference (from its subject)."""
+
+    def mailed() -> dict[str, float]:
         with sink.lock:
             arrivals = list(sink.arrivals.get(recipient, []))
-        mailed = {subject.split()[2]: at for at, subject in arrivals}
-        if len(mailed) >= expected:
-            return mailed
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {len(mailed)}/{expected} agent mails after {timeout:.0f}s")
-        if time.monotonic() - last_report > 5:
-            print(f"  {len(mailed)}/{expected} notifications reçues", file=sys.stderr)
-            last_report = time.monotonic()
-        time.sleep(0.05)
+        return {subject.split()[2]: at for at, subject in arrivals}
+
+    common.wait_for(lambda: len(mailed()) >= expected, expected, lambda: len(mailed()),
+                    "notifications reçues", timeout, poll=0.05)
+    return mailed()
 
 
 def _run_baseline(settings: Settings, build_runtime: RuntimeBuilder, sink: RecordingHandler,
@@ -214,13 +155,12 @@ def _run_baseline(settings: Settings, build_runtime: RuntimeBuilder, sink: Recor
     from pipeline.stages.notification import notify_agents
     from pipeline.stages.validation import validate_dossier
     from pipeline.store.model import Commune, Mail, OutboxMessage
-
     local = Settings(**{**settings.__dict__, "smtp_url": f"smtp://127.0.0.1:{sink_port}",
                         "broker_url": ""})
     runtime = build_runtime(local)
     runtime.ctx.db.on_outbox = None  # no broker: the handlers are called directly below
     ctx = runtime.ctx
-    insee, _token = _bench_commune(ctx)
+    insee, _token = common.bench_commune(ctx)
     with ctx.db.transaction() as session:
         commune_id = session.scalars(select(Commune.id).where(Commune.insee == insee)).one()
     submitted: dict[str, float] = {}

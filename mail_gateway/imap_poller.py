@@ -49,131 +49,37 @@ go round again at once instead of waiting.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
-from sqlalchemy import select
 
-from pipeline.store.db import Database
-from pipeline.store.model import InstallationSetting
+from mail_gateway.imap_mailbox import (
+    CONNECTION_ERRORS,
+    FAILED,
+    IMAP_TIMEOUT,
+    PROCESSED,
+    ImapMailbox,
+    take_announcements,
+    uid_list,
+)
+from mail_gateway.imap_state import PollerState
+from mail_gateway.imap_target import parse_imap_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"imap": 143, "imap+starttls": 143, "imaps": 993}
-PROCESSED = "Processed"
-FAILED = "Failed"
-#: Seconds a connection attempt or an answer may take before the connection counts as lost.
-IMAP_TIMEOUT = 30.0
-#: How often an IDLE wait looks at the stop event (seconds).
-IDLE_CHECK_SECONDS = 1.0
 #: Rounds run back to back, without waiting, while the server announces new mail.
 MAX_ROUNDS_WITHOUT_WAIT = 10
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
-#: Errors meaning the connection is gone (socket errors, EOF, BYE, timeouts).
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientAbortError)
-#: ``installation_settings.key`` is a VARCHAR(60); longer state keys are stored hashed.
-SETTING_KEY_MAX = 60
 
 
 class InboundRefused(Exception):
     """Raised by the callback for a message that will never be accepted; it goes to Failed."""
-
-
-@dataclass(frozen=True)
-class ImapTarget:
-    """Where to read: the parts of ``TELEDOSSIER_IMAP_URL``, user and password decoded."""
-
-    scheme: str
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    folder: str = "INBOX"
-
-    @property
-    def tls(self) -> bool:
-        """TLS from the first byte (``imaps``)."""
-        return self.scheme == "imaps"
-
-    @property
-    def starttls(self) -> bool:
-        return self.scheme == "imap+starttls"
-
-    @property
-    def state_key(self) -> str:
-        return f"imap:{self.user}@{self.host}:{self.port}/{self.folder}"
-
-
-def parse_imap_url(url: str) -> ImapTarget:
-    """``imaps://user:pass@host[:port][/folder]``; the folder defaults to INBOX.
-
-    User, password and folder are percent-decoded. Errors never repeat the URL (its password).
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise ValueError(f"IMAP URL: unknown scheme {scheme!r} (imap, imaps or imap+starttls)")
-    if not parts.hostname:
-        raise ValueError("IMAP URL: no host")
-    if not parts.username:
-        raise ValueError("IMAP URL: no user")
-    try:
-        port = parts.port or DEFAULT_PORTS[scheme]
-    except ValueError as error:
-        raise ValueError("IMAP URL: invalid port") from error
-    return ImapTarget(scheme=scheme, host=parts.hostname, port=port,
-                      user=unquote(parts.username), password=unquote(parts.password or ""),
-                      folder=unquote(parts.path.lstrip("/")) or "INBOX")
-
-
-class PollerState(Protocol):
-    """Remembers, per account and folder, the folder's UIDVALIDITY and the last UID handed over."""
-
-    def load(self, key: str) -> tuple[int, int] | None: ...
-
-    def save(self, key: str, uidvalidity: int, last_uid: int) -> None: ...
-
-
-class DbPollerState:
-    """``PollerState`` in the ``installation_settings`` table: value ``"<uidvalidity>:<uid>"``."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @staticmethod
-    def setting_key(key: str) -> str:
-        if len(key) <= SETTING_KEY_MAX:
-            return key
-        return "imap:" + hashlib.sha256(key.encode()).hexdigest()[:SETTING_KEY_MAX - 5]
-
-    def load(self, key: str) -> tuple[int, int] | None:
-        with self.db.transaction() as session:
-            value = session.scalar(select(InstallationSetting.value).where(
-                InstallationSetting.key == self.setting_key(key)))
-        if not value:
-            return None
-        try:
-            uidvalidity, last_uid = (int(part) for part in value.split(":"))
-        except ValueError:
-            log.warning("IMAP state %s unreadable (%r): starting from UID 0", key, value)
-            return None
-        return uidvalidity, last_uid
-
-    def save(self, key: str, uidvalidity: int, last_uid: int) -> None:
-        with self.db.transaction() as session:
-            session.merge(InstallationSetting(key=self.setting_key(key),
-                                              value=f"{uidvalidity}:{last_uid}"))
 
 
 @dataclass
@@ -209,15 +115,12 @@ class ImapPoller:
         self.target = parse_imap_url(url)
         self.receive = receive
         self.state = state
-        self.idle_seconds = idle_seconds
         self.max_bytes = max_bytes
         self.batch = batch
-        self.poll_seconds = poll_seconds
-        self.ssl_context = ssl_context
-        self.timeout = timeout
-        self.processed_folder = processed_folder
-        self.failed_folder = failed_folder
-        self._client: IMAPClient | None = None
+        self.mailbox = ImapMailbox(self.target, idle_seconds=idle_seconds,
+                                   poll_seconds=poll_seconds, ssl_context=ssl_context,
+                                   timeout=timeout, processed_folder=processed_folder,
+                                   failed_folder=failed_folder)
         self._stop: threading.Event | None = None
         self._more_mail = False
 
@@ -235,10 +138,10 @@ class ImapPoller:
         """
         self._more_mail = False
         try:
-            client, uidvalidity = self._select()
+            client, uidvalidity = self.mailbox.select()
             return self._take_all(client, uidvalidity)
         except BaseException:
-            self._disconnect()
+            self.mailbox.disconnect()
             raise
 
     def _take_all(self, client: IMAPClient, uidvalidity: int) -> PollResult:
@@ -252,16 +155,14 @@ class ImapPoller:
                         self.key, saved[0], uidvalidity)
         if saved != (uidvalidity, last_uid):
             self.state.save(self.key, uidvalidity, last_uid)
-        moves = client.has_capability("MOVE")
-        if not moves:
-            self._finish_copied_moves(client)
-        _take_announcements(client)
+        self.mailbox.finish_copied_moves(client)
+        take_announcements(client)
         present = sorted(client.search(["NOT", "DELETED"]))
         new = [uid for uid in present if uid > last_uid]
         again = [uid for uid in present if uid <= last_uid]
         if again:
             log.info("%s: %d message(s) seen before still in the folder (UIDs %s): taken again",
-                     self.key, len(again), _uid_list(again))
+                     self.key, len(again), uid_list(again))
         result = PollResult()
         for chunk in _chunks(new + again, self.batch):
             if self._stopping():
@@ -273,7 +174,7 @@ class ImapPoller:
         # A message arriving while SEARCH runs is not in its result, and the server announces it
         # (EXISTS) at the end of that command or of a later one: IDLE will not announce it
         # again. So the loop goes round again at once instead of waiting.
-        self._more_mail = _take_announcements(client)
+        self._more_mail = take_announcements(client)
         if result != PollResult():
             log.info("%s: %s", self.key, result)
         return result
@@ -291,8 +192,8 @@ class ImapPoller:
             if size > self.max_bytes:
                 log.warning("%s: UID %s is %d bytes, over the %d-byte limit: moved to %s "
                             "without being read", self.key, uid, size, self.max_bytes,
-                            self.failed_folder)
-                self._move(client, uid, self.failed_folder)
+                            self.mailbox.failed_folder)
+                self.mailbox.move(client, uid, self.mailbox.failed_folder)
                 result.failed += 1
                 result.skipped += 1
                 handled = max(handled, uid)
@@ -317,8 +218,8 @@ class ImapPoller:
             self.receive(raw)
         except InboundRefused as error:
             log.warning("%s: UID %s refused (%s): moved to %s", self.key, uid, error,
-                        self.failed_folder)
-            self._move(client, uid, self.failed_folder)
+                        self.mailbox.failed_folder)
+            self.mailbox.move(client, uid, self.mailbox.failed_folder)
             result.failed += 1
             return
         except Exception:
@@ -327,103 +228,11 @@ class ImapPoller:
             result.errors += 1
             return
         result.received += 1
-        self._move(client, uid, self.processed_folder)
+        self.mailbox.move(client, uid, self.mailbox.processed_folder)
         result.moved += 1
 
-    def _move(self, client: IMAPClient, uid: int, folder: str) -> None:
-        if client.has_capability("MOVE"):
-            client.move([uid], folder)
-            return
-        client.copy([uid], folder)
-        client.add_flags([uid], [b"\\Deleted"], silent=True)
-        self._expunge(client, [uid])
-
-    def _finish_copied_moves(self, client: IMAPClient) -> None:
-        """Without MOVE: expunge the messages a killed round copied and flagged, not expunged."""
-        deleted = client.search(["DELETED"])
-        if deleted:
-            log.info("%s: expunging %d message(s) already copied (UIDs %s)", self.key,
-                     len(deleted), _uid_list(deleted))
-            self._expunge(client, deleted)
-
-    @staticmethod
-    def _expunge(client: IMAPClient, uids: Sequence[int]) -> None:
-        if client.has_capability("UIDPLUS"):
-            client.uid_expunge(uids)
-        else:
-            client.expunge()  # every \Deleted message of the folder: only ours are flagged
-
-    # -- connection ---------------------------------------------------------------------------
-
-    def _select(self) -> tuple[IMAPClient, int]:
-        """The connection with the folder selected (read-write) and its UIDVALIDITY."""
-        if self._client is not None:
-            try:
-                return self._client, self._select_folder(self._client)
-            except CONNECTION_ERRORS as error:
-                # A connection that waited long may have been closed by the server meanwhile.
-                log.info("%s: connection lost (%s); reconnecting", self.key, error)
-                self._disconnect()
-        client = self._connect()
-        return client, self._select_folder(client)
-
-    def _select_folder(self, client: IMAPClient) -> int:
-        info = client.select_folder(self.target.folder)
-        return int(info[b"UIDVALIDITY"])
-
-    def _connect(self) -> IMAPClient:
-        target = self.target
-        context = None
-        if target.tls or target.starttls:
-            context = self.ssl_context or ssl.create_default_context()
-        client = IMAPClient(target.host, target.port, ssl=target.tls, ssl_context=context,
-                            timeout=self.timeout)
-        try:
-            if target.starttls:
-                client.starttls(context)
-            client.login(target.user, target.password)
-            self._create_folders(client)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                client.shutdown()
-            raise
-        log.info("%s: connected (%s)", self.key, "IDLE" if client.has_capability("IDLE")
-                 else f"no IDLE: polling every {self.poll_seconds:g} s")
-        self._client = client
-        return client
-
-    def _create_folders(self, client: IMAPClient) -> None:
-        """Processed and Failed, under the personal namespace's prefix (``INBOX.`` on some)."""
-        prefix = ""
-        if client.has_capability("NAMESPACE"):
-            personal = client.namespace().personal
-            if personal and personal[0][0]:
-                prefix = _text(personal[0][0])
-        for attribute in ("processed_folder", "failed_folder"):
-            name = getattr(self, attribute)
-            if prefix and not name.startswith(prefix):
-                name = prefix + name
-                setattr(self, attribute, name)
-            if client.folder_exists(name):
-                continue
-            try:
-                client.create_folder(name)
-                log.info("%s: folder %s created", self.key, name)
-            except IMAPClientError:
-                if not client.folder_exists(name):  # else created meanwhile by someone else
-                    raise
-
-    def _disconnect(self) -> None:
-        client, self._client = self._client, None
-        if client is None:
-            return
-        with contextlib.suppress(Exception):
-            client.logout()
-        with contextlib.suppress(Exception):
-            client.shutdown()
-
     def close(self) -> None:
-        self._disconnect()
+        self.mailbox.disconnect()
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -445,10 +254,10 @@ class ImapPoller:
                         rounds_without_wait += 1
                         continue
                     rounds_without_wait = 0
-                    self._wait(stop)
+                    self.mailbox.wait(stop)
                     delay = BACKOFF_FIRST
                 except Exception as error:
-                    self._disconnect()
+                    self.mailbox.disconnect()
                     # A connection that worked for a while and then dropped (say, a NAT
                     # forgetting an idle one) starts the backoff afresh; one dropping soon
                     # after each reconnection keeps doubling it.
@@ -465,56 +274,10 @@ class ImapPoller:
                     delay = min(delay * 2, BACKOFF_MAX)
         finally:
             self._stop = None
-            self._disconnect()
+            self.mailbox.disconnect()
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
-
-    def _wait(self, stop: threading.Event) -> None:
-        """Until new mail, ``idle_seconds`` or ``stop`` (IDLE); else ``poll_seconds`` or stop."""
-        client = self._client
-        if client is None or stop.is_set():
-            return
-        if not client.has_capability("IDLE"):
-            stop.wait(self.poll_seconds)
-            return
-        client.idle()
-        deadline = time.monotonic() + self.idle_seconds
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            timeout = min(IDLE_CHECK_SECONDS, remaining)
-            started = time.monotonic()
-            responses = client.idle_check(timeout=timeout)
-            if any(_announces_mail_or_bye(response) for response in responses):
-                break
-            if not responses and time.monotonic() - started < timeout / 2:
-                # Readable yet nothing to read: idle_check() swallows EOF. Ending IDLE tells a
-                # closed connection (DONE fails) from a spurious wake-up (one round early).
-                break
-        client.idle_done()
-
-
-def _take_announcements(client: IMAPClient) -> bool:
-    """Whether the server announced messages (EXISTS) since the last call; forgets them.
-
-    imaplib keeps the untagged responses of every command in ``untagged_responses``;
-    IMAPClient offers no public way to read them. Should that attribute ever be missing, the
-    answer is False: such a message then waits for the next IDLE period (``idle_seconds``).
-    """
-    responses = getattr(getattr(client, "_imap", None), "untagged_responses", None)
-    if not isinstance(responses, dict):
-        return False
-    announced = responses.pop("EXISTS", None)
-    responses.pop("RECENT", None)
-    return bool(announced)
-
-
-def _announces_mail_or_bye(response: tuple[object, ...]) -> bool:
-    if len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT"):
-        return True
-    return bool(response) and response[0] == b"BYE"
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
@@ -535,14 +298,4 @@ def _by_total_size(items: list[tuple[int, int]], limit: int) -> Iterator[list[in
         yield group
 
 
-def _uid_list(uids: Sequence[int], shown: int = 10) -> str:
-    listed = ", ".join(str(uid) for uid in list(uids)[:shown])
-    return listed + (", …" if len(uids) > shown else "")
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-__all__ = ["DbPollerState", "ImapPoller", "ImapTarget", "InboundRefused", "PollResult",
-           "PollerState", "parse_imap_url"]
+__all__ = ["ImapPoller", "InboundRefused", "PollResult"]

@@ -26,7 +26,8 @@ class MailGateway:
     def start(self) -> MailGateway:
         self.smtp = start_smtp_server(self.ctx)
         if self.ctx.settings.imap_url:
-            from mail_gateway.imap_poller import DbPollerState, ImapPoller
+            from mail_gateway.imap_poller import ImapPoller
+            from mail_gateway.imap_state import DbPollerState
 
             poller = ImapPoller(self.ctx.settings.imap_url, self.receive_from_imap,
                                 DbPollerState(self.ctx.db),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.settings import Settings
+from teledossier.cli_common import pipeline_context, when
 
 if TYPE_CHECKING:
     # Only for annotations: the documents package (reportlab, pyHanko) loads when a command
@@ -58,9 +59,8 @@ def add_document_commands(sub: Any, commune: Any) -> None:
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.documents import verify_file
     from pipeline.documents.stored import trusted_communes
-    from teledossier.cli import _context
 
-    with _context(settings) as ctx, ctx.db.transaction() as session:
+    with pipeline_context(settings) as ctx, ctx.db.transaction() as session:
         trusted = trusted_communes(session)
     code, text = verify_file(args.file, trusted)
     print(text, file=sys.stdout if code == 0 else sys.stderr)
@@ -76,12 +76,11 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.documents.stored import find_document
     from pipeline.domain.references import normalize_reference
     from pipeline.store.model import Dossier
-    from teledossier.cli import _context, _when
 
     reference = normalize_reference(args.reference)
     if reference is None:
         raise ValueError(f"référence invalide : « {args.reference} » (ex. TD-7K3M9QXAX)")
-    with _context(settings) as ctx, ctx.db.transaction() as session:
+    with pipeline_context(settings) as ctx, ctx.db.transaction() as session:
         dossier_id = session.scalar(select(Dossier.id).where(Dossier.reference == reference))
         if dossier_id is None:
             raise ValueError(f"aucun dossier {reference}")
@@ -90,10 +89,10 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
             raise ValueError(f"le dossier {reference} n'a pas d'attestation")
         if attestation.revoked_at is not None:
             print(f"L'attestation du dossier {reference} était déjà révoquée le "
-                  f"{_when(attestation.revoked_at)}.")
+                  f"{when(attestation.revoked_at)}.")
             return 0
         attestation.revoked_at = ctx.clock.now()
-        print(f"Attestation du dossier {reference} révoquée le {_when(attestation.revoked_at)} : "
+        print(f"Attestation du dossier {reference} révoquée le {when(attestation.revoked_at)} : "
               "la page de vérification la dit désormais révoquée.")
     return 0
 
@@ -104,11 +103,10 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_commune_signing(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.commands.communes import normalize_insee
     from pipeline.commands.signing import UnknownCommune, apply_change, signing_status
-    from teledossier.cli import _context
 
     insee = normalize_insee(args.insee)
     change = read_change(args)  # every file read and checked before the database is touched
-    with _context(settings) as ctx:
+    with pipeline_context(settings) as ctx:
         try:
             if not change.empty:
                 apply_change(ctx, change, insee=insee)
@@ -156,7 +154,6 @@ def read_change(args: argparse.Namespace) -> SigningChange:
 
 
 def print_signing(status: SigningStatus, *, changed: bool) -> None:
-    from teledossier.cli import _when
 
     title = "modifiée" if changed else "actuelle"
     print(f"Commune {status.insee} « {status.name} » — signature des documents ({title}) :")
@@ -174,7 +171,7 @@ def print_signing(status: SigningStatus, *, changed: bool) -> None:
                                else "fourni par la commune"))
     print(f"  titulaire : {status.subject}")
     print(f"  émetteur : {status.issuer}")
-    print(f"  validité : du {_when(status.valid_from)} au {_when(status.valid_until)}"
+    print(f"  validité : du {when(status.valid_from)} au {when(status.valid_until)}"
           + (" — EXPIRÉ" if status.expired else ""))
     if status.former_key_ids:
         print(f"  clés précédentes, toujours acceptées pour les attestations déjà délivrées : "

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings
+from teledossier.cli_common import pipeline_context, print_rows
 
 
 def add_mail_commands(sub: Any) -> None:
@@ -74,40 +76,43 @@ def _report_corpus(settings: Settings, folder: Path) -> int:
 
 def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.mail.replies.log import inbound_log
-    from teledossier.cli import _context
 
-    with _context(settings) as ctx:
+    with pipeline_context(settings) as ctx:
         entries = inbound_log(ctx, args.limit)
-    if args.json:
-        print(json.dumps([{**entry.__dict__, "received_at": entry.received_at.isoformat()}
-                          for entry in entries], ensure_ascii=False, indent=2))
-        return 0
-    if not entries:
-        print("Aucun courriel reçu.")
-    for entry in entries:
-        about = f" [{entry.reference}]" if entry.reference else ""
-        print(f"{entry.received_at:%d/%m/%Y %H:%M:%S} {entry.source:<7} {entry.status:<8}"
-              f"{about} de {entry.sender or '?'} : {entry.outcome}")
+    _show(entries, args, "received_at", "Aucun courriel reçu.", _received_line)
     return 0
+
+
+def _received_line(entry: Any) -> str:
+    about = f" [{entry.reference}]" if entry.reference else ""
+    return (f"{entry.received_at:%d/%m/%Y %H:%M:%S} {entry.source:<7} {entry.status:<8}"
+            f"{about} de {entry.sender or '?'} : {entry.outcome}")
 
 
 def cmd_undelivered(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.mail.replies.log import undelivered_mails
-    from teledossier.cli import _context
 
-    with _context(settings) as ctx:
+    with pipeline_context(settings) as ctx:
         mails = undelivered_mails(ctx, args.limit)
-    if args.json:
-        print(json.dumps([{**mail.__dict__, "updated_at": mail.updated_at.isoformat()}
-                          for mail in mails], ensure_ascii=False, indent=2))
-        return 0
-    if not mails:
-        print("Aucun courriel en échec ni revenu en erreur.")
-    for mail in mails:
-        about = f" [{mail.reference}]" if mail.reference else ""
-        print(f"{mail.updated_at:%d/%m/%Y %H:%M} {mail.status:<8}{about} à {mail.recipient} "
-              f"« {mail.subject} » : {mail.reason}")
-    if any(mail.status == "failed" for mail in mails):
+    _show(mails, args, "updated_at", "Aucun courriel en échec ni revenu en erreur.",
+          _undelivered_line)
+    if not args.json and any(mail.status == "failed" for mail in mails):
         print("Pour renvoyer un courriel en échec : teledossier failed list, puis "
               "teledossier failed replay ID")
     return 0
+
+
+def _undelivered_line(mail: Any) -> str:
+    about = f" [{mail.reference}]" if mail.reference else ""
+    return (f"{mail.updated_at:%d/%m/%Y %H:%M} {mail.status:<8}{about} à {mail.recipient} "
+            f"« {mail.subject} » : {mail.reason}")
+
+
+def _show(rows: list[Any], args: argparse.Namespace, instant: str, none: str,
+          line: Callable[[Any], str]) -> None:
+    """Print ``rows`` as JSON (``--json``, ``instant`` in ISO 8601) or one ``line`` each."""
+    if args.json:
+        print(json.dumps([{**row.__dict__, instant: getattr(row, instant).isoformat()}
+                          for row in rows], ensure_ascii=False, indent=2))
+        return
+    print_rows(rows, none, line)

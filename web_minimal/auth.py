@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from pipeline.commands import accounts, citizen_accounts
 from pipeline.context import PipelineContext
 from pipeline.store.model import CitizenAccount, User
 
 F = TypeVar("F", bound=Callable[..., Any])
+A = TypeVar("A", User, CitizenAccount)
 #: Session keys: whose session it is, the account's session version then, when it was opened.
 USER, CITIZEN, VERSION, SINCE = "user_id", "citizen_id", "session_version", "logged_in_at"
 
@@ -74,32 +76,28 @@ def forget_session() -> None:
 
 def current_user() -> User | None:
     """The logged-in agent, admin or operator (active, session still open), else None."""
-    if "current_user" not in g:
-        user = None
-        user_id = session.get(USER)
-        if user_id is not None:
-            with _ctx().db.transaction() as db:
-                user = db.get(User, user_id)
-                if user is not None and user.commune_id is not None:
-                    user.commune  # noqa: B018 - loaded for the templates
-            if user is None or not _still_open(user.active, user.session_version):
-                user = None
-        g.current_user = user
-    return g.current_user
+    # The commune comes with the account: the templates show its name.
+    return _logged_in("current_user", USER, User, joinedload(User.commune))
 
 
 def current_citizen() -> CitizenAccount | None:
     """The logged-in citizen (active, session still open), else None."""
-    if "current_citizen" not in g:
+    return _logged_in("current_citizen", CITIZEN, CitizenAccount)
+
+
+def _logged_in(name: str, key: str, model: type[A], *options: Any) -> A | None:
+    """The account of ``model`` the session names, read once per request (``g.<name>``)."""
+    if name not in g:
         account = None
-        citizen_id = session.get(CITIZEN)
-        if citizen_id is not None:
+        account_id = session.get(key)
+        if account_id is not None:
             with _ctx().db.transaction() as db:
-                account = db.get(CitizenAccount, citizen_id)
+                account = db.get(model, account_id, options=options)
             if account is None or not _still_open(account.active, account.session_version):
                 account = None
-        g.current_citizen = account
-    return g.current_citizen
+        setattr(g, name, account)
+    found: A | None = getattr(g, name)
+    return found
 
 
 def _still_open(active: bool, version: int) -> bool:

@@ -13,13 +13,13 @@ from pipeline.context import PipelineContext
 from pipeline.documents.dossier_package import dossier_package, package_name
 from pipeline.domain.references import normalize_reference
 from pipeline.store.model import Dossier, DossierDocument
-from web_minimal.api import ApiError, _api_error, authenticate
+from web_minimal.api_access import ApiError, api_error, authenticate
 from web_minimal.files import send_upload
 from web_minimal.runtime import runtime_of
 
 bp = Blueprint("documents_api", __name__, url_prefix="/api/v1/dossiers/<reference>")
 # The API's errors look the same on every blueprint of it.
-bp.register_error_handler(ApiError, _api_error)
+bp.register_error_handler(ApiError, api_error)
 
 @bp.get("/documents")
 def list_documents(reference: str) -> Response:

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from pipeline.context import PipelineContext
 from pipeline.ops.reconciler import reconcile
+from workers.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
 
-class ReconcilerLoop:
+class ReconcilerLoop(BackgroundLoop):
     def __init__(self, ctx: PipelineContext) -> None:
+        super().__init__("reconciler")
         self.ctx = ctx
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="reconciler", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        self.thread.join(timeout)
 
     def _run(self) -> None:
         while not self.stopping.wait(self.ctx.settings.reconcile_every_seconds):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from typing import Any
 
@@ -13,6 +12,7 @@ import dramatiq
 from pipeline.context import PipelineContext
 from pipeline.store.db import OutboxEntry
 from pipeline.store.outbox import Publish, forget, publish_committed, relay_once
+from workers.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +33,20 @@ def broker_publisher(broker: dramatiq.Broker) -> Publish:
     return publish
 
 
-class Relay:
+class Relay(BackgroundLoop):
     """Publishes outbox rows in a background thread, so callers never wait on the broker."""
 
     def __init__(self, ctx: PipelineContext, broker: dramatiq.Broker) -> None:
+        super().__init__("outbox-relay")
         self.ctx = ctx
         self.publish = broker_publisher(broker)
         self.pending: queue.Queue[OutboxEntry] = queue.Queue()
         self.published: list[str] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
 
     def notify(self, entries: list[OutboxEntry]) -> None:
         """Called after a commit with the outbox rows it wrote."""
         for entry in entries:
             self.pending.put(entry)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        self.thread.join(timeout)
 
     def _run(self) -> None:
         next_sweep = next_forget = time.monotonic()

@@ -23,6 +23,7 @@ from pipeline.commands.accounts import hash_password, verify_password
 from pipeline.commands.login_throttle import clear_failures, login_blocked, record_failure
 from pipeline.context import PipelineContext
 from pipeline.domain.demarches import FieldError
+from pipeline.domain.demarches.base import FieldErrors
 from pipeline.domain.demarches.common import clean_email
 from pipeline.mail import citizen_mails
 from pipeline.mail.links import VALIDITY, issue_link, peek_link, use_link
@@ -44,12 +45,8 @@ LONG_PASSWORD = f"Le mot de passe ne peut pas dépasser {MAX_PASSWORD_LENGTH} ca
 MISMATCH = "La confirmation ne correspond pas au mot de passe."
 
 
-class InvalidForm(ValueError):
+class InvalidForm(FieldErrors, ValueError):
     """What the person typed cannot be used; ``errors`` says which field and why."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from pipeline.documents.qr import QrFacts, caption, sign_qr_payload, verificatio
 from pipeline.documents.qrdraw import draw_qr, qr_matrix, qr_side
 from pipeline.documents.signing import sign_pdf
 from pipeline.documents.text import in_paris, long_date, printable, short_date
-from pipeline.domain.demarches.common import parse_date, section, text
+from pipeline.domain.demarches.dates import parse_date
+from pipeline.domain.demarches.layout import section, text
 
 TITLE = "Attestation de recensement"
 QR_SIZE = 36 * mm

@@ -11,7 +11,7 @@ from pipeline.documents.facts import DossierFacts
 from pipeline.documents.layout import BOLD, GREY, MARGIN, PAGE_HEIGHT, REGULAR, SMALL, WIDTH, Sheet
 from pipeline.documents.text import date_and_time, in_paris, long_date, printable
 from pipeline.domain.attachments import KIND_LABELS
-from pipeline.domain.demarches.common import section
+from pipeline.domain.demarches.layout import section
 
 
 def new_sheet(facts: DossierFacts, title: str, kind: str, keywords: str = "") -> Sheet:
@@ -23,6 +23,14 @@ def new_sheet(facts: DossierFacts, title: str, kind: str, keywords: str = "") ->
         footer=f"Télédossier {facts.reference} — commune de {facts.commune_name}",
         keywords=keywords,
     )
+
+
+def headed_sheet(facts: DossierFacts, kind: str, title: str, subtitle: str,
+                 model: str = "") -> Sheet:
+    """A new sheet, its ``header`` drawn."""
+    sheet = new_sheet(facts, title, kind)
+    header(sheet, facts, title, subtitle, model)
+    return sheet
 
 
 def header(sheet: Sheet, facts: DossierFacts, title: str, subtitle: str, model: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pipeline.documents import blocks
 from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
-from pipeline.domain.demarches.common import section
 from pipeline.domain.demarches.ile import LATE_REASONS
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Demande d'inscription sur les listes électorales"
 SUBTITLE = "À l'usage des citoyens français (articles L11 à L18 du code électoral)"
@@ -24,10 +24,8 @@ TIES = (
 
 def render_demande(facts: DossierFacts) -> bytes:
     """Return the pre-filled request of an ILE dossier as PDF bytes."""
-    data = facts.data
-    person = section(data, "Personne")
-    sheet = blocks.new_sheet(facts, TITLE, "demande")
-    blocks.header(sheet, facts, TITLE, SUBTITLE, MODEL)
+    person = section(facts.data, "Personne")
+    sheet = blocks.headed_sheet(facts, "demande", TITLE, SUBTITLE, MODEL)
 
     sheet.section("État civil")
     blocks.etat_civil(sheet, person)
@@ -37,21 +35,21 @@ def render_demande(facts: DossierFacts) -> bytes:
     blocks.adresse(sheet, person)
 
     sheet.section("Attache avec la commune")
-    motif = p.field(section(data, "Rattachement"), "Motif").upper() or "DOMICILE"
+    motif = p.field(section(facts.data, "Rattachement"), "Motif").upper() or "DOMICILE"
     sheet.choices("Je demande mon inscription au titre de", [
         (label, code == motif) for code, label in TIES
     ])
 
     sheet.section("Situation électorale antérieure")
-    previous = section(data, "InscriptionPrecedente")
+    previous = section(facts.data, "InscriptionPrecedente")
     sheet.field("Précédemment inscrit(e) à", _previous(previous))
     sheet.field("Code INSEE de cette commune", p.field(previous, "CodeINSEE"))
 
     sheet.section("Scrutin visé")
-    election = section(data, "Election")
+    election = section(facts.data, "Election")
     sheet.field("Date du premier tour", p.field(election, "Date"))
     sheet.field("Élection", p.field(election, "Type").capitalize())
-    late = p.field(data, "MotifTardif").upper()
+    late = p.field(facts.data, "MotifTardif").upper()
     sheet.field("Motif d'inscription tardive", LATE_REASONS.get(late, late).capitalize())
 
     sheet.section("Pièces justificatives")

@@ -9,7 +9,7 @@ from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
 from pipeline.documents.layout import Sheet
 from pipeline.documents.text import printable
-from pipeline.domain.demarches.common import as_list, section
+from pipeline.domain.demarches.layout import as_list, section
 
 TITLE = "Notice individuelle de recensement"
 SUBTITLE = "Recensement citoyen obligatoire (article L113-1 du code du service national)"
@@ -18,13 +18,11 @@ MODEL = "Établie d'après le modèle cerfa n° 10870*07 — données déposées
 
 def render_notice(facts: DossierFacts) -> bytes:
     """Return the pre-filled notice of an RCO dossier as PDF bytes."""
-    data = facts.data
-    person = section(data, "Personne")
-    sheet = blocks.new_sheet(facts, TITLE, "notice")
-    blocks.header(sheet, facts, TITLE, SUBTITLE, MODEL)
+    person = section(facts.data, "Personne")
+    sheet = blocks.headed_sheet(facts, "notice", TITLE, SUBTITLE, MODEL)
 
     sheet.section("Mode de recensement")
-    formalite = section(data, "Formalite")
+    formalite = section(facts.data, "Formalite")
     motifs = [printable(m) for m in as_list(formalite.get("FormaliteMotifCode"))]
     sheet.choices("Recensement", [("En mairie", False), ("En ligne", True)])
     sheet.field("Identifiant de la formalité", p.field(formalite, "Identifiant"))
@@ -35,8 +33,8 @@ def render_notice(facts: DossierFacts) -> bytes:
     blocks.etat_civil(sheet, person)
 
     sheet.section("Filiation")
-    _parent(sheet, section(data, "FiliationPere"), "Père")
-    _parent(sheet, section(data, "FiliationMere"), "Mère")
+    _parent(sheet, section(facts.data, "FiliationPere"), "Père")
+    _parent(sheet, section(facts.data, "FiliationMere"), "Mère")
 
     sheet.section("Nationalité")
     nationality = p.field(person, "Nationalite")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.documents.text import printable
-from pipeline.domain.demarches.common import as_list, parse_date, text
+from pipeline.domain.demarches.dates import parse_date
+from pipeline.domain.demarches.layout import as_list, text
 
 #: Country codes (ISO 3166 alpha-3) spelled out; any other code is printed as given.
 COUNTRIES = {"FRA": "France"}

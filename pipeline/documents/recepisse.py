@@ -10,7 +10,7 @@ from pipeline.documents.facts import DossierFacts
 from pipeline.documents.text import date_and_time, size_label
 from pipeline.domain.attachments import KIND_LABELS
 from pipeline.domain.demarches import DEMARCHES
-from pipeline.domain.demarches.common import section
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Récépissé de dépôt"
 
@@ -19,8 +19,7 @@ def render_recepisse(facts: DossierFacts) -> bytes:
     """Return the récépissé of a filed dossier as PDF bytes."""
     person = section(facts.data, "Personne")
     demarche = DEMARCHES.get(facts.demarche)
-    sheet = blocks.new_sheet(facts, TITLE, "recepisse")
-    blocks.header(sheet, facts, TITLE, "Votre demande a bien été déposée.", "")
+    sheet = blocks.headed_sheet(facts, "recepisse", TITLE, "Votre demande a bien été déposée.")
     sheet.section("Demande")
     sheet.field("Démarche", demarche.title if demarche else facts.demarche)
     sheet.field("Identifiant de la démarche", facts.demarche)

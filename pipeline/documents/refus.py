@@ -10,8 +10,8 @@ from pipeline.documents import blocks
 from pipeline.documents import person as p
 from pipeline.documents.facts import DossierFacts
 from pipeline.documents.text import in_paris, long_date, printable, short_date
-from pipeline.domain.demarches.common import section
 from pipeline.domain.demarches.ile import RAPO_NOTICE
+from pipeline.domain.demarches.layout import section
 
 TITLE = "Décision de refus d'inscription sur la liste électorale"
 #: Code électoral, L18: the RAPO comes before any court, within 5 days of the notification.
@@ -27,8 +27,7 @@ def render_refus(facts: DossierFacts, *, motive: str, decided_on: date,
                  mayor_name: str = "") -> bytes:
     """Return the refusal notice of an ILE dossier as PDF bytes."""
     person = section(facts.data, "Personne")
-    sheet = blocks.new_sheet(facts, TITLE, "refus")
-    blocks.header(sheet, facts, TITLE, "Inscription sur les listes électorales", "")
+    sheet = blocks.headed_sheet(facts, "refus", TITLE, "Inscription sur les listes électorales")
     sheet.section("Demandeur")
     sheet.field("Nom", p.family_name(person))
     sheet.field("Nom d'usage", p.field(person, "NomUsage"))

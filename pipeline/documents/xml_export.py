@@ -12,7 +12,7 @@ from lxml import etree
 
 from pipeline.documents.facts import DossierFacts
 from pipeline.documents.text import in_paris
-from pipeline.domain.demarches.common import ANY, FILIATION, FORMALITE, PERSONNE, REPEATED, TEXT
+from pipeline.domain.demarches.layout import ANY, FILIATION, FORMALITE, PERSONNE, REPEATED, TEXT
 
 #: The schema of each démarche's layout, by démarche id (= the root element's name).
 SCHEMAS = {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.context import PipelineContext
 from pipeline.mail.links import VALIDITY, issue_link
 from pipeline.mail.outbox import queue_mail
+from pipeline.mail.wording import SIGNATURE, letter
 from pipeline.store.model import Commune, EmailLink, User, new_id
 
 PURPOSE = "reset_password"
@@ -34,36 +35,26 @@ def validity_text(validity: timedelta = VALIDITY[PURPOSE]) -> str:
 
 
 def password_reset(link: str, login: str) -> tuple[str, str]:
-    subject = "Gestionnaire de suivi : choisir un nouveau mot de passe"
-    body = (
-        "Bonjour,\n\n"
+    return "Gestionnaire de suivi : choisir un nouveau mot de passe", letter(
         "Une demande de nouveau mot de passe a été faite pour votre compte du Gestionnaire de "
-        "suivi. Pour choisir votre nouveau mot de passe, ouvrez ce lien :\n"
-        f"{link}\n\n"
+        f"suivi. Pour choisir votre nouveau mot de passe, ouvrez ce lien :\n{link}",
         f"Ce lien fonctionne une seule fois, pendant {validity_text()}. Passé ce délai, "
-        f"demandez-en un autre avec « Mot de passe perdu » sur la page de connexion :\n{login}\n\n"
-        "Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe ne change pas.\n\n"
-        f"Cordialement,\n{TEAM}\n\nCe message a été envoyé automatiquement."
-    )
-    return subject, body
+        f"demandez-en un autre avec « Mot de passe perdu » sur la page de connexion :\n{login}",
+        "Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe ne change pas.",
+        SIGNATURE.format(commune=TEAM))
 
 
 def welcome(commune_name: str, email: str, link: str, login: str) -> tuple[str, str]:
-    subject = f"Votre compte du Gestionnaire de suivi — Mairie de {commune_name}"
-    body = (
-        "Bonjour,\n\n"
+    return f"Votre compte du Gestionnaire de suivi — Mairie de {commune_name}", letter(
         f"L'administrateur de la mairie de {commune_name} vous a créé un compte utilisateur du "
         "Gestionnaire de suivi, où vous traiterez les télédossiers (recensement citoyen, "
-        "inscription sur les listes électorales) déposés en ligne.\n\n"
-        f"Votre identifiant : {email}\n\n"
-        "Choisissez votre mot de passe en ouvrant ce lien :\n"
-        f"{link}\n\n"
+        "inscription sur les listes électorales) déposés en ligne.",
+        f"Votre identifiant : {email}",
+        f"Choisissez votre mot de passe en ouvrant ce lien :\n{link}",
         f"Ce lien fonctionne une seule fois, pendant {validity_text()}. Passé ce délai, "
         "utilisez « Mot de passe perdu » sur la page de connexion, avec votre identifiant :\n"
-        f"{login}\n\n"
-        f"Cordialement,\n{TEAM}\n\nCe message a été envoyé automatiquement."
-    )
-    return subject, body
+        f"{login}",
+        SIGNATURE.format(commune=TEAM))
 
 
 def send_password_reset(session: Session, ctx: PipelineContext, user: User) -> None:

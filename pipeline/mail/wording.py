@@ -22,6 +22,11 @@ REPLY_COMMANDS = (
 )
 
 
+def letter(*paragraphs: str) -> str:
+    """A mail's body: the greeting, then each paragraph, a blank line between them."""
+    return "\n\n".join(("Bonjour,", *paragraphs))
+
+
 def _sign(dossier: Dossier) -> str:
     return SIGNATURE.format(commune=f"Mairie de {dossier.commune.name}")
 

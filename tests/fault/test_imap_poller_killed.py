@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from mail_gateway.imap_poller import DbPollerState
+from mail_gateway.imap_state import DbPollerState
 from pipeline.store.db import Database, make_engine
 from pipeline.store.migrate import upgrade
 from tests.dovecot import DovecotServer, running_dovecot
@@ -34,7 +34,8 @@ KILLED_AT = 25
 
 POLLER = r"""
 import logging, re, signal, sqlite3, sys, threading, time
-from mail_gateway.imap_poller import DbPollerState, ImapPoller
+from mail_gateway.imap_poller import ImapPoller
+from mail_gateway.imap_state import DbPollerState
 from pipeline.store.db import Database, make_engine
 
 url, state_url, store_path, killed_at = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]

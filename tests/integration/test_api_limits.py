@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.domain.demarches import limits
-from pipeline.domain.demarches.common import OLD_BIRTH
+from pipeline.domain.demarches.dates import OLD_BIRTH
 from pipeline.store.model import HistoryEntry
 from teledossier.bootstrap import Runtime
 from tests.integration.test_api import (

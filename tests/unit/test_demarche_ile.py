@@ -15,7 +15,7 @@ from pipeline.domain.demarches import (
     InvalidDossier,
     ValidationContext,
 )
-from pipeline.domain.demarches.common import sixth_wednesday_before
+from pipeline.domain.demarches.dates import sixth_wednesday_before
 from pipeline.domain.demarches.ile import online_deadline
 
 #: Municipal elections, first round Sunday 15/03/2026: online deadline Wednesday 04/02/2026,

@@ -15,8 +15,8 @@ from pipeline.domain.demarches import (
     InvalidDossier,
     ValidationContext,
 )
-from pipeline.domain.demarches.common import (
-    BAD_POSTCODE,
+from pipeline.domain.demarches.common import BAD_POSTCODE
+from pipeline.domain.demarches.dates import (
     FUTURE_BIRTH,
     OLD_BIRTH,
     age_on,

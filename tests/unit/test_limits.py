@@ -13,8 +13,8 @@ import pytest
 from lxml import etree
 
 from pipeline.domain.demarches import ILE, RCO, InvalidDossier, limits
-from pipeline.domain.demarches.common import TEXT
 from pipeline.domain.demarches.ile import LAYOUT as ILE_LAYOUT
+from pipeline.domain.demarches.layout import TEXT
 from pipeline.domain.demarches.rco import LAYOUT as RCO_LAYOUT
 from pipeline.store.model import Dossier
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from pipeline.domain.demarches import ILE, RCO, InvalidDossier, xml_input
-from pipeline.domain.demarches.common import ONCE_ONLY
+from pipeline.domain.demarches.layout import ONCE_ONLY
 from pipeline.domain.demarches.xml_input import parse_dossier_xml
 
 #: As the national service sends it: Convention first, ragged indentation, empty elements,

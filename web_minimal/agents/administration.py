@@ -59,34 +59,29 @@ def create_account() -> Response | tuple[str, int]:
         return render_admin(email, f"{str(error)[0].upper()}{str(error)[1:]}."), 422
     with ctx().db.transaction() as session:
         send_welcome(session, ctx(), user)
-    flash(f"Compte créé pour {user.email} : un courriel l'invite à choisir son mot de passe.")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin(f"Compte créé pour {user.email} : un courriel l'invite à choisir son mot "
+                          "de passe.")
 
 
 @bp.post("/administration/comptes/<int:user_id>/desactiver")
 @roles_required("admin")
 def disable_account(user_id: int) -> Response | str:
     """Disable an account (after a confirmation): its logins and reply addresses stop at once."""
-    with ctx().db.transaction() as session:
-        user = _account(session, user_id)
+    user = _commune_account(user_id)
     if user.id == me().id:
-        flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
-        return redirect(url_for("agents.admin"), code=303)
+        return _back_to_admin("Vous ne pouvez pas désactiver votre propre compte.", "error")
     if request.form.get("confirme") != "oui":
         return render_template("agents/confirm_admin.html", what="disable", user=user)
     set_active(ctx(), user.email, active=False)
-    flash(f"Le compte {user.email} est désactivé.")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin(f"Le compte {user.email} est désactivé.")
 
 
 @bp.post("/administration/comptes/<int:user_id>/reactiver")
 @roles_required("admin")
 def enable_account(user_id: int) -> Response:
-    with ctx().db.transaction() as session:
-        user = _account(session, user_id)
+    user = _commune_account(user_id)
     set_active(ctx(), user.email, active=True)
-    flash(f"Le compte {user.email} est réactivé.")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin(f"Le compte {user.email} est réactivé.")
 
 
 @bp.post("/administration/comptes/<int:user_id>/sessions")
@@ -94,13 +89,12 @@ def enable_account(user_id: int) -> Response:
 def end_account_sessions(user_id: int) -> Response | str:
     """« Fermer ses sessions » (after a confirmation): wherever the account is logged in, it is
     logged out (a lost laptop, a cookie someone copied)."""
-    with ctx().db.transaction() as session:
-        user = _account(session, user_id)
+    user = _commune_account(user_id)
     if request.form.get("confirme") != "oui":
         return render_template("agents/confirm_admin.html", what="sessions", user=user)
     end_sessions(ctx(), user.email)
-    flash(f"Les sessions de {user.email} sont fermées : il lui faudra se reconnecter.")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin(f"Les sessions de {user.email} sont fermées : il lui faudra se "
+                          "reconnecter.")
 
 
 @bp.post("/administration/comptes/<int:user_id>/lien")
@@ -110,11 +104,10 @@ def send_link(user_id: int) -> Response:
     with ctx().db.transaction() as session:
         user = _account(session, user_id)
         if not user.active:
-            flash(f"Le compte {user.email} est désactivé : réactivez-le d'abord.", "error")
-        else:
-            send_password_reset(session, ctx(), user)
-            flash(f"Un lien pour choisir son mot de passe a été envoyé à {user.email}.")
-    return redirect(url_for("agents.admin"), code=303)
+            return _back_to_admin(f"Le compte {user.email} est désactivé : réactivez-le d'abord.",
+                                  "error")
+        send_password_reset(session, ctx(), user)
+    return _back_to_admin(f"Un lien pour choisir son mot de passe a été envoyé à {user.email}.")
 
 
 @bp.post("/administration/notifications")
@@ -126,8 +119,8 @@ def notifications() -> Response:
         for user in session.scalars(select(User).where(
                 User.commune_id == commune_id(), User.role.in_(("admin", "agent")))):
             user.wants_notifications = user.id in chosen
-    flash("Destinataires des notifications enregistrés (pris en compte d'ici une minute).")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin("Destinataires des notifications enregistrés (pris en compte d'ici une "
+                          "minute).")
 
 
 @bp.post("/administration/jetons/<int:token_id>/revoquer")
@@ -141,8 +134,7 @@ def revoke(token_id: int) -> Response | str:
         if request.form.get("confirme") != "oui":
             return render_template("agents/confirm_admin.html", what="revoke", token=token)
         revoke_token(session, token_id, ctx().clock.now())
-    flash(f"Le jeton n° {token_id} est révoqué : l'API le refuse désormais.")
-    return redirect(url_for("agents.admin"), code=303)
+    return _back_to_admin(f"Le jeton n° {token_id} est révoqué : l'API le refuse désormais.")
 
 
 def _account(session: Session, user_id: int) -> User:
@@ -151,3 +143,15 @@ def _account(session: Session, user_id: int) -> User:
     if user is None or user.commune_id != commune_id() or user.role not in ("admin", "agent"):
         abort(404)
     return user
+
+
+def _commune_account(user_id: int) -> User:
+    """As ``_account``, read in a transaction of its own."""
+    with ctx().db.transaction() as session:
+        return _account(session, user_id)
+
+
+def _back_to_admin(message: str, category: str = "message") -> Response:
+    """Back to the administration page, saying what was done (or why not)."""
+    flash(message, category)
+    return redirect(url_for("agents.admin"), code=303)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.domain.demarches import AttachmentInfo, Election, FieldError, InvalidDossier
 from pipeline.domain.demarches import ValidationContext as Rules
-from pipeline.domain.demarches.common import BAD_DATE, parse_date
+from pipeline.domain.demarches.dates import BAD_DATE, parse_date
 from pipeline.store.model import CitizenDocument, Commune
 from web_minimal.citizens.forms import FilingForm, Piece, build_data
 

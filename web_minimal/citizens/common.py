@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app, render_template
+from flask import abort, current_app, render_template
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.exceptions import HTTPException
 
 from pipeline.context import PipelineContext
@@ -73,10 +73,17 @@ def error_page(error: HTTPException) -> tuple[str, int, dict[str, str]]:
                            detail=own or ""), code, headers
 
 
-def owned_dossier(db: Session, account: CitizenAccount, reference: str) -> Dossier | None:
-    """The citizen's dossier by reference; None for another's (which answers 404)."""
+def owned_dossier(db: Session, reference: str) -> Dossier:
+    """The logged-in citizen's dossier by reference, with its commune (the pages name it); 404
+    for another's, as for none."""
     canonical = normalize_reference(reference)
-    if canonical is None:
-        return None
-    return db.scalar(select(Dossier).where(
-        Dossier.reference == canonical, func.lower(Dossier.citizen_email) == account.email))
+    dossier = None if canonical is None else db.scalar(
+        select(Dossier).options(joinedload(Dossier.commune)).where(
+            Dossier.reference == canonical, func.lower(Dossier.citizen_email) == me().email))
+    return dossier or abort(404)
+
+
+def read_owned_dossier(reference: str) -> Dossier:
+    """``owned_dossier``, read in a transaction of its own."""
+    with ctx().db.transaction() as db:
+        return owned_dossier(db, reference)

@@ -23,7 +23,7 @@ from pipeline.domain.demarches import InvalidDossier
 from pipeline.store.model import Commune
 from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, as_int, check_filing, required_pieces
-from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required
+from web_minimal.citizens.common import ctx, me, read_owned_dossier, verified_required
 from web_minimal.citizens.forms import SLUGS, FilingForm, form_for, usual_values
 from web_minimal.citizens.space_files import as_attachment, keep_upload, own_uploads, uploaded
 
@@ -130,9 +130,7 @@ def send(slug: str) -> Page:
 @verified_required
 def sent(reference: str) -> str:
     """The confirmation: the Numéro de télédossier, what happens next, the récépissé."""
-    with ctx().db.transaction() as db:
-        dossier = owned_dossier(db, me(), reference) or abort(404)
-        dossier.commune  # noqa: B018 - loaded for the page
+    dossier = read_owned_dossier(reference)
     form = form_for(next(slug for slug, id_ in SLUGS.items() if id_ == dossier.demarche))
     return render_template("citizens/sent.html", dossier=dossier, form=form)
 

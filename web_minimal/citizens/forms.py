@@ -11,7 +11,8 @@ from typing import Any
 
 from pipeline.domain.attachments import KIND_LABELS
 from pipeline.domain.demarches import ILE, RCO, Demarche, Election
-from pipeline.domain.demarches.common import ATTACHMENT_LABELS, format_date
+from pipeline.domain.demarches.common import ATTACHMENT_LABELS
+from pipeline.domain.demarches.dates import format_date
 from pipeline.domain.demarches.ile import ATTACHMENT_LABELS as ILE_ATTACHMENT_LABELS
 from pipeline.domain.demarches.ile import LATE_REASONS
 from pipeline.domain.demarches.limits import max_length

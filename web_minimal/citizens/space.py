@@ -6,12 +6,13 @@ from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from pipeline.commands.citizen_accounts import save_profile
 from pipeline.domain.clock import paris_today
 from pipeline.domain.demarches import RCO, InvalidDossier
-from pipeline.store.model import Dossier
+from pipeline.store.model import CitizenDocument, Dossier
 from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, check_values
 from web_minimal.citizens.common import ctx, me, verified_required
@@ -70,9 +71,7 @@ def download(document_id: int) -> Response:
 def confirm_removal(document_id: int) -> str:
     """Ask before deleting, naming the file."""
     with ctx().db.transaction() as db:
-        document = find_own(db, me().email, document_id)
-    if document is None or document.kind != USER_KIND:
-        abort(404)
+        document = _kept(db, document_id)
     return render_template("citizens/remove.html", document=document)
 
 
@@ -81,9 +80,7 @@ def confirm_removal(document_id: int) -> str:
 def remove(document_id: int) -> Response:
     """Delete one of the citizen's own documents (the commune's stay: they are its acts)."""
     with ctx().db.transaction() as db:
-        document = find_own(db, me().email, document_id)
-        if document is None or document.kind != USER_KIND:
-            abort(404)
+        document = _kept(db, document_id)
         # The bytes stay while a dossier's piece shares them; the purge of blobs is the
         # retention's work.
         db.execute(delete(type(document)).where(type(document).id == document.id))
@@ -126,3 +123,11 @@ def _space_page(error: str = "") -> str:
     return render_template("citizens/space.html", from_commune=from_commune, own=own,
                            references=references, kinds=COMMUNE_KINDS, error=error,
                            max_mo=ctx().settings.max_attachment_bytes / (1024 * 1024))
+
+
+def _kept(db: Session, document_id: int) -> CitizenDocument:
+    """One of the documents the citizen kept here, else 404 (the commune's are its acts)."""
+    document = find_own(db, me().email, document_id)
+    if document is None or document.kind != USER_KIND:
+        abort(404)
+    return document

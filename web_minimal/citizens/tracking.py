@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
@@ -26,7 +26,13 @@ from pipeline.domain.lifecycle import (
 from pipeline.store.model import CitizenAccount, CitizenDocument, Dossier, HistoryEntry
 from web_minimal.citizens.blueprint import bp
 from web_minimal.citizens.checks import Problems, as_int, missing_pieces
-from web_minimal.citizens.common import ctx, me, owned_dossier, verified_required
+from web_minimal.citizens.common import (
+    ctx,
+    me,
+    owned_dossier,
+    read_owned_dossier,
+    verified_required,
+)
 from web_minimal.citizens.forms import SLUGS, FilingForm, form_for
 from web_minimal.citizens.space_files import as_attachment, keep_upload, own_uploads, uploaded
 
@@ -62,7 +68,7 @@ def dossier_page(reference: str) -> str:
 @verified_required
 def write_to_commune(reference: str) -> Page:
     """Répondre à la mairie: a message on the dossier, mailed to the agents."""
-    dossier = _owned(reference)
+    dossier = read_owned_dossier(reference)
     text = request.form.get("message", "")
     try:
         send_citizen_message(ctx(), dossier.id, text)
@@ -76,7 +82,7 @@ def write_to_commune(reference: str) -> Page:
 @verified_required
 def complete(reference: str) -> Page:
     """Envoyer les compléments: new documents, and the dossier goes back to verification."""
-    dossier = _owned(reference)
+    dossier = read_owned_dossier(reference)
     if dossier.status != Status.INCOMPLETE:
         return _not_waiting(dossier)
     form = _form_of(dossier)
@@ -131,7 +137,7 @@ def complete(reference: str) -> Page:
 def receipt(reference: str) -> Page:
     """The récépissé (proof of filing), drawn a moment after the filing."""
     with ctx().db.transaction() as db:
-        dossier = owned_dossier(db, me(), reference) or abort(404)
+        dossier = owned_dossier(db, reference)
         document = find_document(db, dossier.id, "recepisse")
         if document is None:
             return render_template("citizens/receipt_pending.html", dossier=dossier)
@@ -165,11 +171,6 @@ def _form_of(dossier: Dossier) -> FilingForm:
     return form_for(slug)
 
 
-def _owned(reference: str) -> Dossier:
-    with ctx().db.transaction() as db:
-        return owned_dossier(db, me(), reference) or abort(404)
-
-
 def _who(entry: HistoryEntry, dossier: Dossier) -> str:
     """Who did it, as the citizen knows them (agents stay the mairie)."""
     if entry.channel == "pipeline" or entry.actor == "system":
@@ -192,8 +193,7 @@ def _dossier_page(reference: str, *, message: str = "", message_error: str = "",
                   precisions: str = "") -> str:
     account = me()
     with ctx().db.transaction() as db:
-        dossier = owned_dossier(db, account, reference) or abort(404)
-        dossier.commune  # noqa: B018 - loaded for the page
+        dossier = owned_dossier(db, reference)
         entries = list(dossier.history)
         attachments = list(dossier.attachments)
         has_receipt = find_document(db, dossier.id, "recepisse") is not None

@@ -15,12 +15,16 @@ class FieldError:
     message: str
 
 
-class InvalidDossier(Exception):
-    """The submission cannot be taken in; nothing is stored. ``errors`` says what to fix."""
+class FieldErrors(Exception):
+    """What was sent cannot be used; ``errors`` says which fields and why."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
         self.errors = errors
+
+
+class InvalidDossier(FieldErrors):
+    """The submission cannot be taken in; nothing is stored. ``errors`` says what to fix."""
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pipeline.domain.clock import SystemClock, paris_today
-from pipeline.domain.demarches import common
+from pipeline.domain.demarches import common, dates, layout
 from pipeline.domain.demarches.base import (
     AttachmentInfo,
     Election,
     FieldError,
     Flag,
-    InvalidDossier,
     ValidationContext,
     ValidationReport,
 )
@@ -105,16 +103,16 @@ ATTACHMENT_LABELS = {
 }
 
 LAYOUT: dict[str, Any] = {
-    "Formalite": common.FORMALITE,
-    "Personne": common.PERSONNE,
-    "Rattachement": {"Motif": common.TEXT},
-    "InscriptionPrecedente": dict.fromkeys(("CodeINSEE", "Localite", "Pays"), common.TEXT),
-    "Election": {"Date": common.TEXT, "Type": common.TEXT},
-    "MotifTardif": common.TEXT,
+    "Formalite": layout.FORMALITE,
+    "Personne": layout.PERSONNE,
+    "Rattachement": {"Motif": layout.TEXT},
+    "InscriptionPrecedente": dict.fromkeys(("CodeINSEE", "Localite", "Pays"), layout.TEXT),
+    "Election": {"Date": layout.TEXT, "Type": layout.TEXT},
+    "MotifTardif": layout.TEXT,
 }
 
 
-class InscriptionListesElectorales:
+class InscriptionListesElectorales(common.PersonDemarche):
     """The ILE démarche: one instance, ``ILE``."""
 
     id = "InscriptionListesElectorales"
@@ -124,10 +122,10 @@ class InscriptionListesElectorales:
         {"justificatif_identite", "justificatif_domicile", "declaration_ue"}
     )
     issues_attestation = False
+    data_layout = LAYOUT
 
-    def normalize(self, data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
-        """Return the canonical form of submitted data; raise InvalidDossier when unusable."""
-        out, errors = common.normalize_layout(data, LAYOUT, today or paris_today(SystemClock()))
+    def normalize_own_parts(self, out: dict[str, Any], errors: list[FieldError]) -> None:
+        """The tie to the commune, the election, the previous registration, the late reason."""
         _normalize_motif(out, errors)
         _normalize_election(out, errors)
         if "InscriptionPrecedente" in out:
@@ -137,25 +135,13 @@ class InscriptionListesElectorales:
                 previous["Pays"] = previous["Pays"].upper()
         if "MotifTardif" in out:
             out["MotifTardif"] = out["MotifTardif"].upper()
-        if errors:
-            raise InvalidDossier(errors)
-        return out
-
-    def citizen_email(self, data: dict[str, Any]) -> str:
-        return common.citizen_email(data)
-
-    def citizen_name(self, data: dict[str, Any]) -> str:
-        return common.citizen_name(data)
-
-    def domicile_insee(self, data: dict[str, Any]) -> str | None:
-        return common.domicile_code(common.section(data, "Personne"))
 
     def validate(
         self, data: dict[str, Any], attachments: list[AttachmentInfo], ctx: ValidationContext
     ) -> ValidationReport:
         """Apply the ILE rules: missing data and documents, age, nationality, deadline, commune."""
-        personne = common.section(data, "Personne")
-        nationality = (common.text(personne, "Nationalite") or "").upper()
+        personne = layout.section(data, "Personne")
+        nationality = (layout.text(personne, "Nationalite") or "").upper()
         eu_citizen = nationality in EU_MEMBER_STATES and nationality != "FRA"
         required = ["justificatif_identite", "justificatif_domicile"]
         if eu_citizen:
@@ -168,7 +154,7 @@ class InscriptionListesElectorales:
         _check_age(personne, election, ctx.today, flags, motives)
         _check_nationality(nationality, election, flags, motives)
         late = _check_deadline(data, election, ctx.today, flags, motives)
-        motif = common.text(common.section(data, "Rattachement"), "Motif") or DEFAULT_MOTIF
+        motif = layout.text(layout.section(data, "Rattachement"), "Motif") or DEFAULT_MOTIF
         if motif.upper() in DOMICILE_MOTIFS:
             what = "l'inscription sur les listes électorales"
             common.check_commune(personne, ctx, flags, motives, what)
@@ -177,7 +163,7 @@ class InscriptionListesElectorales:
 
 
 def _normalize_motif(out: dict[str, Any], errors: list[FieldError]) -> None:
-    rattachement = common.section(out, "Rattachement")
+    rattachement = layout.section(out, "Rattachement")
     if "Motif" not in rattachement:
         return
     motif = rattachement["Motif"].upper()
@@ -190,22 +176,22 @@ def _normalize_motif(out: dict[str, Any], errors: list[FieldError]) -> None:
 
 
 def _normalize_election(out: dict[str, Any], errors: list[FieldError]) -> None:
-    election = common.section(out, "Election")
+    election = layout.section(out, "Election")
     if "Date" in election:
-        on = common.parse_date(election["Date"])
+        on = dates.parse_date(election["Date"])
         if on is None:
-            errors.append(FieldError("Election.Date", common.BAD_DATE))
+            errors.append(FieldError("Election.Date", dates.BAD_DATE))
         else:
-            election["Date"] = common.format_date(on)
+            election["Date"] = dates.format_date(on)
     if "Type" in election:
         election["Type"] = common.fold(election["Type"])
 
 
 def target_election(data: dict[str, Any], ctx: ValidationContext) -> Election | None:
     """Return the election the elector aims at: the one named, else the next configured one."""
-    wanted = common.section(data, "Election")
-    on = common.parse_date(common.text(wanted, "Date"))
-    kind = common.text(wanted, "Type")
+    wanted = layout.section(data, "Election")
+    on = dates.parse_date(layout.text(wanted, "Date"))
+    kind = layout.text(wanted, "Type")
     kind = common.fold(kind) if kind else None
     if on is not None:
         same_day = [e for e in ctx.elections if e.first_round == on]
@@ -230,7 +216,7 @@ def online_deadline(election: Election) -> date:
     """
     if election.online_deadline is not None:
         return election.online_deadline
-    return common.sixth_wednesday_before(election.first_round)
+    return dates.sixth_wednesday_before(election.first_round)
 
 
 def late_limit(election: Election) -> date:
@@ -240,7 +226,7 @@ def late_limit(election: Election) -> date:
 
 def _describe(election: Election) -> str:
     """Return "scrutin du 15/03/2026 (municipales 2026)", to follow "le" or "du"."""
-    described = f"scrutin du {common.format_date(election.first_round)}"
+    described = f"scrutin du {dates.format_date(election.first_round)}"
     return f"{described} ({election.label})" if election.label else described
 
 
@@ -252,13 +238,13 @@ def _check_age(
     motives: list[str],
 ) -> None:
     """Flag an elector under 18 on the day before the first round (today without election)."""
-    born = common.parse_date(common.text(personne, "DateNaissance"))
+    born = dates.parse_date(layout.text(personne, "DateNaissance"))
     if born is None:
         return  # reported as missing
     on = election.first_round - timedelta(days=1) if election else today
-    if common.age_on(born, on) >= MAJORITY_AGE:
+    if dates.age_on(born, on) >= MAJORITY_AGE:
         return
-    adult = common.format_date(common.anniversary(born, MAJORITY_AGE))
+    adult = dates.format_date(dates.anniversary(born, MAJORITY_AGE))
     if election:
         message = (
             f"N'aura pas {MAJORITY_AGE} ans la veille du premier tour ({_describe(election)}) : "
@@ -320,26 +306,26 @@ def _check_deadline(
     deadline = online_deadline(election)
     if today <= deadline:
         return False
-    reason = (common.text(data, "MotifTardif") or "").upper()
+    reason = (layout.text(data, "MotifTardif") or "").upper()
     limit = late_limit(election)
     if reason in LATE_REASONS and today <= limit:
         message = (
-            f"Demande après la date limite du {common.format_date(deadline)}, motif : "
-            f"{LATE_REASONS[reason]} ; recevable jusqu'au {common.format_date(limit)}. "
+            f"Demande après la date limite du {dates.format_date(deadline)}, motif : "
+            f"{LATE_REASONS[reason]} ; recevable jusqu'au {dates.format_date(limit)}. "
             "Vérifier le justificatif du motif."
         )
         flags.append(Flag("inscription_tardive", message))
         return True
     message = (
-        f"Demande du {common.format_date(today)}, après la date limite en ligne du "
-        f"{common.format_date(deadline)} ({_describe(election)})."
+        f"Demande du {dates.format_date(today)}, après la date limite en ligne du "
+        f"{dates.format_date(deadline)} ({_describe(election)})."
     )
     if reason:
         message += f" Motif tardif {reason} non recevable (inconnu, ou après J-{LATE_LIMIT_DAYS})."
     flags.append(Flag("hors_delai", message))
     motives.append(
-        f"Votre demande a été déposée le {common.format_date(today)}, après la date limite "
-        f"d'inscription en ligne ({common.format_date(deadline)}) pour le {_describe(election)}."
+        f"Votre demande a été déposée le {dates.format_date(today)}, après la date limite "
+        f"d'inscription en ligne ({dates.format_date(deadline)}) pour le {_describe(election)}."
     )
     return False
 

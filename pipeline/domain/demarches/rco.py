@@ -1,6 +1,6 @@
 """The recensement citoyen obligatoire (RCO): national layout, documents and age window.
 
-The data follow the national ``RecensementCitoyen`` XML layout (see ``common.PERSONNE``):
+The data follow the national ``RecensementCitoyen`` XML layout (see ``layout.PERSONNE``):
 ``Formalite``, ``Personne``, ``FiliationPere``, ``FiliationMere``. Eligibility is never decided
 here: a dossier outside the window reaches the agent flagged, with a prepared refusal motive.
 Someone who became French between 16 and 25 registers within the month after; the data do not
@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pipeline.domain.clock import SystemClock, paris_today
-from pipeline.domain.demarches import common
+from pipeline.domain.demarches import common, dates, layout
 from pipeline.domain.demarches.base import (
     AttachmentInfo,
     Flag,
-    InvalidDossier,
     ValidationContext,
     ValidationReport,
 )
@@ -30,14 +28,14 @@ WINDOW_MONTHS = 3
 END_AGE = 25
 
 LAYOUT: dict[str, Any] = {
-    "Formalite": common.FORMALITE,
-    "Personne": common.PERSONNE,
-    "FiliationPere": common.FILIATION,
-    "FiliationMere": common.FILIATION,
+    "Formalite": layout.FORMALITE,
+    "Personne": layout.PERSONNE,
+    "FiliationPere": layout.FILIATION,
+    "FiliationMere": layout.FILIATION,
 }
 
 
-class RecensementCitoyen:
+class RecensementCitoyen(common.PersonDemarche):
     """The RCO démarche: one instance, ``RCO``."""
 
     id = "RecensementCitoyen"
@@ -47,28 +45,13 @@ class RecensementCitoyen:
         {"justificatif_identite", "livret_famille", "justificatif_domicile", "carte_invalidite"}
     )
     issues_attestation = True
-
-    def normalize(self, data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
-        """Return the canonical form of submitted data; raise InvalidDossier when unusable."""
-        out, errors = common.normalize_layout(data, LAYOUT, today or paris_today(SystemClock()))
-        if errors:
-            raise InvalidDossier(errors)
-        return out
-
-    def citizen_email(self, data: dict[str, Any]) -> str:
-        return common.citizen_email(data)
-
-    def citizen_name(self, data: dict[str, Any]) -> str:
-        return common.citizen_name(data)
-
-    def domicile_insee(self, data: dict[str, Any]) -> str | None:
-        return common.domicile_code(common.section(data, "Personne"))
+    data_layout = LAYOUT
 
     def validate(
         self, data: dict[str, Any], attachments: list[AttachmentInfo], ctx: ValidationContext
     ) -> ValidationReport:
         """Apply the RCO rules: missing data and documents, age window, competent commune."""
-        personne = common.section(data, "Personne")
+        personne = layout.section(data, "Personne")
         required = ["justificatif_identite", "livret_famille"]
         if ctx.rco_requires_proof_of_address:
             required.append("justificatif_domicile")
@@ -87,21 +70,21 @@ def _check_age(
     personne: dict[str, Any], today: date, flags: list[Flag], motives: list[str]
 ) -> bool:
     """Flag a dossier outside the window; return True for a régularisation."""
-    born = common.parse_date(common.text(personne, "DateNaissance"))
+    born = dates.parse_date(layout.text(personne, "DateNaissance"))
     if born is None:
         return False  # reported as missing
-    sixteen = common.anniversary(born, START_AGE)
-    limit = common.anniversary(born, END_AGE)
-    window_end = common.last_day_of_month_after(sixteen, WINDOW_MONTHS)
+    sixteen = dates.anniversary(born, START_AGE)
+    limit = dates.anniversary(born, END_AGE)
+    window_end = dates.last_day_of_month_after(sixteen, WINDOW_MONTHS)
     if today < sixteen:
-        on = common.format_date(sixteen)
+        on = dates.format_date(sixteen)
         flags.append(Flag("trop_jeune", f"Moins de {START_AGE} ans : {START_AGE} ans le {on}."))
         motives.append(
             f"Le recensement ne peut être fait qu'à partir du jour des {START_AGE} ans, soit le "
             f"{on} : nous vous invitons à renouveler votre démarche à partir de cette date."
         )
     elif today >= limit:
-        on = common.format_date(limit)
+        on = dates.format_date(limit)
         message = f"{END_AGE} ans ou plus ({END_AGE} ans le {on}) : régularisation impossible."
         flags.append(Flag("trop_age", message))
         motives.append(
@@ -111,8 +94,8 @@ def _check_age(
     elif today > window_end:
         message = (
             f"Recensement tardif (régularisation) : la période normale s'est terminée le "
-            f"{common.format_date(window_end)} ; recevable jusqu'à la veille des {END_AGE} ans "
-            f"({END_AGE} ans le {common.format_date(limit)})."
+            f"{dates.format_date(window_end)} ; recevable jusqu'à la veille des {END_AGE} ans "
+            f"({END_AGE} ans le {dates.format_date(limit)})."
         )
         flags.append(Flag("regularisation", message))
         return True

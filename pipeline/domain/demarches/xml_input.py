@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 from lxml import etree
 
 from pipeline.domain.demarches.base import FieldError, InvalidDossier
-from pipeline.domain.demarches.common import REPEATED, is_absent
 from pipeline.domain.demarches.ile import ILE
+from pipeline.domain.demarches.layout import REPEATED, is_absent
 from pipeline.domain.demarches.rco import RCO
 
 #: Root element names accepted, one per démarche.

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import Message
@@ -151,9 +152,10 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
     automatic = automatic_reason(message, trimmed, command)
     message_ids = _raw_values(message, "Message-ID")
     return Reply(
-        token=_token(message, mail_domain),
+        token=_first_of_our_addresses(message, mail_domain, token_from_address),
         references=_references(message, mail_domain),
-        bounce_mail_id=_bounce_mail_id(message, mail_domain),
+        bounce_mail_id=_first_of_our_addresses(message, mail_domain,
+                                               mail_id_from_bounce_address),
         sender=_sender(message),
         message_id=(message_ids[0].strip() or None) if message_ids else None,
         digest=digest,
@@ -171,13 +173,15 @@ def _read(message: Message, digest: str, mail_domain: str) -> Reply:
     )
 
 
-def _token(message: Message, domain: str) -> str | None:
+def _first_of_our_addresses(message: Message, domain: str,
+                            read: Callable[[str, str], str | None]) -> str | None:
+    """What ``read`` finds in the first of the addressee headers' addresses it recognises."""
     for name in ADDRESS_HEADERS:
         for value in _raw_values(message, name):
             for address in _ADDRESS.findall(value):
-                token = token_from_address(address, domain)
-                if token:
-                    return token
+                found = read(address, domain)
+                if found:
+                    return found
     return None
 
 
@@ -191,16 +195,6 @@ def _references(message: Message, domain: str) -> tuple[str, ...]:
               for found in _MESSAGE_ID.findall(value)]
     ours = (our_message_id(value, domain) for value in [*answered, *thread[::-1]])
     return tuple(dict.fromkeys(value for value in ours if value))
-
-
-def _bounce_mail_id(message: Message, domain: str) -> str | None:
-    for name in ADDRESS_HEADERS:
-        for value in _raw_values(message, name):
-            for address in _ADDRESS.findall(value):
-                mail_id = mail_id_from_bounce_address(address, domain)
-                if mail_id:
-                    return mail_id
-    return None
 
 
 def _sender(message: Message) -> str:

@@ -12,13 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from mail_gateway.imap_poller import (
-    DbPollerState,
-    ImapPoller,
-    InboundRefused,
-    PollResult,
-    parse_imap_url,
-)
+from mail_gateway.imap_poller import ImapPoller, InboundRefused, PollResult
+from mail_gateway.imap_state import DbPollerState
+from mail_gateway.imap_target import parse_imap_url
 from pipeline.store.db import Database
 from tests.dovecot import DovecotServer, running_dovecot
 

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from pipeline.domain.demarches import limits
-from pipeline.domain.demarches.common import OLD_BIRTH
+from pipeline.domain.demarches.dates import OLD_BIRTH
 from teledossier.bootstrap import Runtime
 from tests.integration.web.test_citizens import (
     csrf_of,
