@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,8 +31,7 @@ class DossierNotFound(LookupError):
     """No such dossier in this commune (another commune's dossier is not found either)."""
 
 
-@dataclass(frozen=True)
-class Acted:
+class Acted(NamedTuple):
     """What an action did, or would do when it was only checked."""
 
     dossier: Dossier

@@ -13,13 +13,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.mail.replies.reply import Reply, read_reply
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """One message of the corpus: its class and client, and what was read wrong (if any)."""
+
     path: str
     klass: str
     client: str
@@ -28,6 +29,8 @@ class Outcome:
 
 @dataclass
 class CorpusReport:
+    """Every outcome of a run over a corpus, and how long the reading took."""
+
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
 
