@@ -1,4 +1,4 @@
-"""A worker's /healthz and /readyz, on ``TELEDOSSIER_HEALTH_PORT``, for orchestrators."""
+"""A worker's /healthz, /readyz and /metrics, on ``TELEDOSSIER_HEALTH_PORT``, for orchestrators."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pika
 from sqlalchemy import text
 
 from pipeline.context import PipelineContext
+from pipeline.ops.usage import process_metrics
 from workers.broker import with_amqp_defaults
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,15 @@ class HealthServer:
                     self._answer(503 if problems else 200,
                                  {"status": "indisponible" if problems else "ok",
                                   "problems": problems})
+                elif path == "/metrics":
+                    data = process_metrics(ctx, "worker").encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
                 else:
-                    self._answer(404, {"error": "inconnu : /healthz ou /readyz"})
+                    self._answer(404, {"error": "inconnu : /healthz, /readyz ou /metrics"})
 
             def _answer(self, status: int, body: dict[str, object]) -> None:
                 data = json.dumps(body, ensure_ascii=False).encode()

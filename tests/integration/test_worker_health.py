@@ -51,3 +51,30 @@ def test_worker_is_not_ready_while_rabbitmq_is_cut_off(
     finally:
         health.close()
         proxy.close()
+
+
+def _counter(port: int, name: str) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=20) as answer:
+        text = answer.read().decode()
+    (line,) = [line for line in text.splitlines() if line.startswith(name + "{")]
+    return int(line.rsplit(" ", 1)[1])
+
+
+def test_worker_metrics_count_the_statements_it_sends(
+        pg_url: str, runtime_factory: Callable[..., Runtime]) -> None:
+    from sqlalchemy import text
+
+    runtime = runtime_factory(pg_url)
+    health = HealthServer(runtime.ctx, "127.0.0.1", 0).start()
+    try:
+        statements = _counter(health.port, "teledossier_process_db_statements_total")
+        transactions = _counter(health.port, "teledossier_process_db_transactions_total")
+        with runtime.ctx.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+            session.execute(text("SELECT 2"))
+        assert _counter(health.port, "teledossier_process_db_statements_total") \
+            == statements + 2
+        assert _counter(health.port, "teledossier_process_db_transactions_total") \
+            == transactions + 1
+    finally:
+        health.close()

@@ -13,6 +13,7 @@ from pipeline.domain.lifecycle import Stage, Status
 from pipeline.ops.broker import broker_figures
 from pipeline.ops.durations import quantile, step_durations
 from pipeline.ops.status import gather_status
+from pipeline.ops.usage import process_metrics
 from pipeline.store.cache import TtlCache
 from web_minimal.ops.blueprint import bp
 
@@ -64,7 +65,8 @@ def metrics() -> Response:
         # Plain text for a program, not the operators' HTML page for refused visitors.
         return Response(f"403 accès refusé : l'adresse {request.remote_addr} n'est pas dans "
                         "TELEDOSSIER_METRICS_ALLOW\n", status=403, content_type=CONTENT_TYPE)
-    return Response(collect(ctx).text(), content_type=CONTENT_TYPE)
+    return Response(collect(ctx).text() + process_metrics(ctx, "web"),
+                    content_type=CONTENT_TYPE)
 
 
 def collect(ctx: PipelineContext) -> Exposition:
