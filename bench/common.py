@@ -97,12 +97,17 @@ def run_concurrently(client: Callable[[], None], clients: int) -> None:
 
 
 @contextmanager
-def processes(commands: list[str], env: dict[str, str]) -> Iterator[None]:
-    """``teledossier COMMAND`` for each command, stopped (then killed if need be) at the end."""
-    procs = [subprocess.Popen([EXE, command], env=env, stdout=subprocess.DEVNULL)
-             for command in commands]
+def processes(commands: list[str], env: dict[str, str] | list[dict[str, str]]
+              ) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``teledossier COMMAND`` for each command, stopped (then killed if need be) at the end.
+
+    ``env`` is every process's environment, or a list giving each its own.
+    """
+    envs = env if isinstance(env, list) else [env] * len(commands)
+    procs = [subprocess.Popen([EXE, command], env=environment, stdout=subprocess.DEVNULL)
+             for command, environment in zip(commands, envs, strict=True)]
     try:
-        yield
+        yield procs
     finally:
         for proc in procs:
             proc.terminate()

@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
@@ -16,6 +17,8 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.arrivals: dict[str, list[tuple[float, str]]] = {}
+        #: Told of each message as it arrives: (monotonic time, recipients, subject).
+        self.on_arrival: Callable[[float, list[str], str], None] | None = None
 
     async def handle_DATA(self, server, session, envelope) -> str:
         arrived = time.monotonic()
@@ -26,6 +29,8 @@ class RecordingHandler:
         with self.lock:
             for recipient in envelope.rcpt_tos:
                 self.arrivals.setdefault(recipient, []).append((arrived, subject))
+        if self.on_arrival is not None:
+            self.on_arrival(arrived, list(envelope.rcpt_tos), subject)
         return "250 OK"
 
     def count(self) -> int:

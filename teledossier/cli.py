@@ -56,16 +56,25 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = add_command(sub, "bench", cmd_bench, "mesurer le débit (voir bench/README.md)")
     bench.add_argument("--mode", required=True,
-                       choices=["pipeline", "baseline", "replies", "outbound", "documents"])
+                       choices=["lifecycle", "pipeline", "baseline", "replies", "outbound",
+                                "documents"])
     bench.add_argument("--dossiers", type=int, default=500,
                        help="dossiers (pipeline, baseline), réponses (replies), courriels "
                             "(outbound), documents de chaque sorte (documents)")
     bench.add_argument("--clients", type=int, default=16)
-    bench.add_argument("--workers", type=int, default=5, help="processus workers (pipeline)")
+    bench.add_argument("--workers", type=int, default=5,
+                       help="processus workers (lifecycle, pipeline)")
+    bench.add_argument("--rate", type=float, default=None,
+                       help="arrivées par seconde (lifecycle ; défaut : au plus vite)")
     return parser
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.mode == "lifecycle":
+        from bench.lifecycle import run_lifecycle
+
+        return run_lifecycle(settings, new_runtime, dossiers=args.dossiers,
+                             clients=args.clients, workers=args.workers, rate=args.rate)
     if args.mode == "documents":
         from bench.documents import run_documents_bench
 
