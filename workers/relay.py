@@ -16,8 +16,11 @@ from workers.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
-#: How often the relay looks for rows no process published (crash, broker outage).
+#: How soon the relay looks again for rows no process published (crash, broker outage) after
+#: a sweep that found some; each sweep that finds none doubles the wait, up to the second
+#: figure, so an idle process does not query the outbox every two seconds.
 SWEEP_EVERY_SECONDS = 2.0
+SWEEP_AT_MOST_EVERY_SECONDS = 16.0
 #: Published rows are deleted together, at most this long after their publication.
 FORGET_EVERY_SECONDS = 0.2
 
@@ -40,7 +43,7 @@ class Relay(BackgroundLoop):
         super().__init__("outbox-relay")
         self.ctx = ctx
         self.publish = broker_publisher(broker)
-        self.pending: queue.Queue[OutboxEntry] = queue.Queue()
+        self.pending: queue.Queue[OutboxEntry | None] = queue.Queue()
         self.published: list[str] = []
 
     def notify(self, entries: list[OutboxEntry]) -> None:
@@ -48,26 +51,40 @@ class Relay(BackgroundLoop):
         for entry in entries:
             self.pending.put(entry)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self.pending.put(None)  # wakes the loop, which may be waiting for the next sweep
+        self.thread.join(timeout)
+
     def _run(self) -> None:
-        next_sweep = next_forget = time.monotonic()
+        sweep_every = SWEEP_EVERY_SECONDS
+        next_sweep = time.monotonic()
+        next_forget: float | None = None
         failures = 0
         while not self.stopping.is_set():
-            batch = self._take(timeout=FORGET_EVERY_SECONDS)
+            # Asleep until a commit, the deletion of what was published, or the next sweep.
+            wake = next_sweep if next_forget is None else min(next_sweep, next_forget)
+            batch = self._take(timeout=max(0.0, wake - time.monotonic()))
             try:
                 if batch:
                     self.published += publish_committed(self.publish, batch)
+                    if next_forget is None:
+                        next_forget = time.monotonic() + FORGET_EVERY_SECONDS
                 now = time.monotonic()
-                if self.published and now >= next_forget:
+                if next_forget is not None and now >= next_forget:
                     forget(self.ctx, self.published)
-                    self.published = []
-                    next_forget = now + FORGET_EVERY_SECONDS
+                    self.published, next_forget = [], None
                 if now >= next_sweep:
+                    swept = 0
                     while relay_once(self.ctx, self.publish):
-                        pass
-                    next_sweep = now + SWEEP_EVERY_SECONDS
+                        swept += 1
+                    sweep_every = (SWEEP_EVERY_SECONDS if swept
+                                   else min(sweep_every * 2, SWEEP_AT_MOST_EVERY_SECONDS))
+                    next_sweep = now + sweep_every
                 failures = 0
             except Exception as error:
                 failures += 1
+                sweep_every, next_sweep = SWEEP_EVERY_SECONDS, time.monotonic()
                 # What was not published stays in the outbox; the sweep sends it once it can.
                 log.warning("outbox relay: %s (nouvel essai dans %ss)", error, min(failures, 10))
                 self.stopping.wait(min(failures, 10))
@@ -93,4 +110,4 @@ class Relay(BackgroundLoop):
                 batch.append(self.pending.get_nowait())
             except queue.Empty:
                 break
-        return batch
+        return [entry for entry in batch if entry is not None]

@@ -19,8 +19,9 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware.time_limit import TimeLimit, _CtypesTimeoutManager
 
-#: How often the watcher looks for runs past their deadline (milliseconds).
-CHECK_EVERY_MS = 250
+#: How often the watcher looks for runs past their deadline (milliseconds): limits are tens of
+#: seconds, so a second's precision is enough, and an idle worker wakes for it once a second.
+CHECK_EVERY_MS = 1000
 
 _watcher: _CtypesTimeoutManager | None = None
 _watcher_lock = threading.Lock()
