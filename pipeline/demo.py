@@ -15,8 +15,9 @@ from pipeline.store.model import Commune
 
 DEMO_INSEE = "99999"  # fictitious: no real commune has it
 DEMO_NAME = "Démoville"
-#: Printed under the signature of Démoville's attestations.
-DEMO_MAYOR = "Camille Martin"
+#: Printed under the signature of Démoville's attestations: it says the mayor is made up, so
+#: that an attestation of the demo is never taken for a real one.
+DEMO_MAYOR = "Camille Martin (maire fictif, démonstration)"
 
 
 @dataclass(frozen=True)

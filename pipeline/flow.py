@@ -11,6 +11,7 @@ action starts is ``STARTED_BY`` beside it; the queue names are ``pipeline.domain
                                           incomplete: citizen told why      ─▶ (citizen)
     notification  notify_agents           commune's service mailbox         ─▶ (agent)
     agent: reçu / compléter ─▶ (agent / citizen); accepter / refuser / clore ─▶ attestation|closure
+    agent: accepter an ILE ─▶ (agent: enters it in the REU); saisi au REU ─▶ closure
     attestation   issue_attestation       RCO accepted only                 ─▶ deposit
     deposit       deposit_documents       into the confidential space       ─▶ closure
     closure       close_dossier           closed, outcome mailed            ─▶ (retention)
@@ -20,6 +21,10 @@ The mail side has queues of its own; no dossier waits on them and nothing follow
     mail          send_mail               every e-mail, once
     mail gateway (SMTP, IMAP, /dev/mail) ──receive_mail──▶ queue inbound
     inbound       handle_inbound          agent's command / message relayed / bounce / rejected
+
+Partners' webhooks: each step of a dossier, written with it (``Database.on_changes``)::
+
+    webhook       deliver_webhook         one signed call per step and address, once
 """
 
 from __future__ import annotations
@@ -31,13 +36,16 @@ from pipeline.commands.reply_by_mail import handle_inbound
 from pipeline.context import PipelineContext
 from pipeline.domain.lifecycle import NEXT_STAGE, Stage
 from pipeline.domain.queues import (
+    DELIVER_ACTOR,
     HANDLE_ACTOR,
     INBOUND_QUEUE,
     MAIL_QUEUE,
     SEND_ACTOR,
+    WEBHOOK_QUEUE,
     stage_of_queue,
 )
 from pipeline.mail.outbox import send_mail
+from pipeline.ops.webhook_calls import MAX_ATTEMPTS, deliver_webhook
 from pipeline.stages.attestation import issue_attestation
 from pipeline.stages.closure import close_dossier
 from pipeline.stages.deposit import deposit_documents
@@ -92,4 +100,9 @@ MAIL_ROUTES: tuple[Route, ...] = (
     # Replies and bounces: a command (``pipeline.commands.reply_by_mail``), not a stage.
     Route(INBOUND_QUEUE, HANDLE_ACTOR, handle_inbound),
 )
-ROUTES: tuple[Route, ...] = STAGE_ROUTES + MAIL_ROUTES
+#: The partners' webhooks: ``deliver_webhook`` gives up by itself after MAX_ATTEMPTS.
+PARTNER_ROUTES: tuple[Route, ...] = (
+    Route(WEBHOOK_QUEUE, DELIVER_ACTOR, deliver_webhook, max_retries=MAX_ATTEMPTS + 3,
+          time_limit_seconds=60),
+)
+ROUTES: tuple[Route, ...] = STAGE_ROUTES + MAIL_ROUTES + PARTNER_ROUTES

@@ -39,6 +39,8 @@ class Settings:
     stuck_after_seconds: int = 120
     #: How often the reconciler looks for stuck dossiers and mails.
     reconcile_every_seconds: int = 30
+    #: Seconds between two passes of the workers' scheduler (digests, reminders, samples).
+    schedule_every_seconds: int = 60
     #: A worker's lease on a mail it sends: the exchange with the relay ends within three
     #: quarters of it, so a claim this old is a dead worker's and the mail is taken over.
     mail_claim_timeout_seconds: int = 90
@@ -151,6 +153,7 @@ class Settings:
             max_request_bytes=_int(get, "MAX_REQUEST_BYTES", 40 * 1024 * 1024, 1024),
             stuck_after_seconds=_int(get, "STUCK_AFTER_SECONDS", 120, 1),
             reconcile_every_seconds=_int(get, "RECONCILE_EVERY_SECONDS", 30, 1),
+            schedule_every_seconds=_int(get, "SCHEDULE_EVERY_SECONDS", 60, 1),
             mail_claim_timeout_seconds=_int(get, "MAIL_CLAIM_TIMEOUT_SECONDS", 90, 1),
             stage_time_limit_seconds=_int(get, "STAGE_TIME_LIMIT_SECONDS", 30, 1, 3600),
             worker_threads=_int(get, "WORKER_THREADS", 4, 1, 256),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ import dramatiq
 
 from mail_gateway.service import MailGateway
 from mail_gateway.transport import build_transport
+from pipeline.commands.webhooks import queue_webhook_calls
 from pipeline.context import MailTransport, PipelineContext
 from pipeline.domain.clock import Clock, SystemClock
 from pipeline.domain.elections import load_elections
@@ -18,6 +20,7 @@ from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.reconciler import ReconcilerLoop
 from workers.relay import Relay
+from workers.scheduler import SchedulerLoop
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ class Runtime:
     secret_key: str
     worker: dramatiq.Worker | None = None
     reconciler: ReconcilerLoop | None = None
+    scheduler: SchedulerLoop | None = None
     mail_gateway: MailGateway | None = None
     started: list[str] = field(default_factory=list)
 
@@ -46,6 +50,8 @@ class Runtime:
         self.worker.start()
         self.reconciler = ReconcilerLoop(self.ctx)
         self.reconciler.start()
+        self.scheduler = SchedulerLoop(self.ctx)
+        self.scheduler.start()
         self.started.append("worker")
 
     def start_mail_gateway(self) -> MailGateway:
@@ -61,6 +67,8 @@ class Runtime:
             self.worker.stop(timeout=30_000)
         if self.reconciler is not None:
             self.reconciler.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if "relay" in self.started:
             self.relay.stop()
         self.broker.close()
@@ -78,6 +86,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None,
         clock=clock or SystemClock(),
         elections=load_elections(settings.elections_file),
     )
+    # Partners' webhooks hear of each step of a dossier, in the transaction that records it.
+    db.on_changes = functools.partial(queue_webhook_calls, ctx)
     broker = build_broker(ctx)
     declare_actors(broker, ctx)
     relay = Relay(ctx, broker)

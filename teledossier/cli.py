@@ -11,6 +11,7 @@ from teledossier.cli_accounts import add_account_commands
 from teledossier.cli_common import add_command, new_runtime
 from teledossier.cli_communes import add_commune_commands, add_token_commands
 from teledossier.cli_documents import add_document_commands
+from teledossier.cli_exports import add_export_commands
 from teledossier.cli_mail import add_mail_commands
 from teledossier.cli_ops import add_ops_commands
 from teledossier.cli_processes import add_process_commands
@@ -53,11 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     add_token_commands(sub)
     add_account_commands(sub)
     add_ops_commands(sub)
+    add_export_commands(sub)
 
     bench = add_command(sub, "bench", cmd_bench, "mesurer le débit (voir bench/README.md)")
     bench.add_argument("--mode", required=True,
                        choices=["lifecycle", "pipeline", "baseline", "replies", "outbound",
-                                "documents"])
+                                "documents", "exports"])
     bench.add_argument("--dossiers", type=int, default=500,
                        help="dossiers (pipeline, baseline), réponses (replies), courriels "
                             "(outbound), documents de chaque sorte (documents)")
@@ -79,6 +81,10 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         from bench.documents import run_documents_bench
 
         return run_documents_bench(args.dossiers)
+    if args.mode == "exports":
+        from bench.exports import run_exports_bench
+
+        return run_exports_bench(settings, new_runtime, args.dossiers)
     if args.mode in ("replies", "outbound"):
         from bench.mail import run_mail_bench
 

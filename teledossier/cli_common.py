@@ -57,16 +57,26 @@ def _wait_for_signal() -> None:
         pass
 
 
-def print_rows(rows: Sequence[Any], none: str, line: Callable[[Any], str]) -> None:
-    """Print one ``line`` per row, or ``none`` when there is no row."""
+def print_rows(rows: Sequence[Any], none: str, line: Callable[[Any], str],
+               note: str = "") -> None:
+    """Print one ``line`` per row, or ``none`` when there is no row; ``note`` after the rows."""
     if not rows:
         print(none)
+        return
     for row in rows:
         print(line(row))
+    if note:
+        print(note)
 
 
 def when(instant: Any) -> str:
-    """An instant as agents read it: Paris time, day first."""
-    from pipeline.domain.clock import PARIS
+    """An instant as the pages write it: Paris time, « 12/03/2026 10:30 »; the commands say the
+    zone once, beside a sentence (``ZONE``) or above a list (``ZONE_NOTE``)."""
+    from pipeline.domain.clock import paris_time
 
-    return f"{instant.astimezone(PARIS):%d/%m/%Y %H:%M}"
+    return paris_time(instant)
+
+
+#: The zone of every time the commands print, as the pages show it (never UTC).
+ZONE = "heure de Paris"
+ZONE_NOTE = "(heures de Paris)"

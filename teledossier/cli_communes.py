@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from pipeline.settings import Settings
-from teledossier.cli_common import pipeline_context, print_rows, when
+from teledossier.cli_common import ZONE, ZONE_NOTE, pipeline_context, print_rows, when
 
 
 def add_commune_commands(sub: Any) -> Any:
@@ -124,6 +124,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
         revoked = when(token.revoked_at) if token.revoked_at else "-"
         print(f"{token.id:>6}  {','.join(token.scopes):<14}  {when(token.created_at):<16}  "
               f"{revoked:<16}  {token.label}".rstrip())
+    print(ZONE_NOTE)
     return 0
 
 
@@ -139,5 +140,5 @@ def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
     if revoked_now:
         print(f"Jeton {token.id} révoqué : l'API le refuse désormais.")
     else:
-        print(f"Jeton {token.id} déjà révoqué le {when(token.revoked_at)}.")
+        print(f"Jeton {token.id} déjà révoqué le {when(token.revoked_at)} ({ZONE}).")
     return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.settings import Settings
-from teledossier.cli_common import pipeline_context, when
+from teledossier.cli_common import ZONE, pipeline_context, when
 
 if TYPE_CHECKING:
     # Only for annotations: the documents package (reportlab, pyHanko) loads when a command
@@ -57,14 +57,55 @@ def add_document_commands(sub: Any, commune: Any) -> None:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Check an attestation against the communes' keys of the installation's database, which it
+    names; it never creates one (run elsewhere than the installation, it says which it looked
+    for and stops)."""
     from pipeline.documents import verify_file
-    from pipeline.documents.stored import trusted_communes
 
-    with pipeline_context(settings) as ctx, ctx.db.transaction() as session:
-        trusted = trusted_communes(session)
+    if not Path(args.file).is_file():
+        print(f"Impossible de lire le fichier {args.file} : fichier introuvable.",
+              file=sys.stderr)
+        return 1
+    trusted, problem = _trusted_keys(settings.database_url)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     code, text = verify_file(args.file, trusted)
+    text += f"\n(Clés des communes lues dans la base {_shown(settings.database_url)}.)"
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _trusted_keys(url: str) -> tuple[list[Any], str | None]:
+    """The installation's trusted keys, read without writing anything; or why they cannot be."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.orm import Session
+
+    from pipeline.documents.stored import trusted_communes
+
+    where = ("Base de données cherchée : " + _shown(url) + " (TELEDOSSIER_DATABASE_URL, par "
+             "défaut var/teledossier.db sous le répertoire courant). Lancez la commande depuis "
+             "le répertoire de l'installation, ou donnez TELEDOSSIER_DATABASE_URL.")
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:" or not Path(path).is_file():
+            return [], f"Erreur : aucune base de données Télédossier ici. {where}"
+        url = f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true"
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("commune_keys"):
+            return [], f"Erreur : cette base n'est pas celle d'une installation. {where}"
+        with Session(engine) as session:
+            return trusted_communes(session), None
+    finally:
+        engine.dispose()
 
 
 # --- attestation revoke ---------------------------------------------------------------------
@@ -89,10 +130,11 @@ def cmd_attestation_revoke(settings: Settings, args: argparse.Namespace) -> int:
             raise ValueError(f"le dossier {reference} n'a pas d'attestation")
         if attestation.revoked_at is not None:
             print(f"L'attestation du dossier {reference} était déjà révoquée le "
-                  f"{when(attestation.revoked_at)}.")
+                  f"{when(attestation.revoked_at)} ({ZONE}).")
             return 0
         attestation.revoked_at = ctx.clock.now()
-        print(f"Attestation du dossier {reference} révoquée le {when(attestation.revoked_at)} : "
+        print(f"Attestation du dossier {reference} révoquée le {when(attestation.revoked_at)} "
+              f"({ZONE}) : "
               "la page de vérification la dit désormais révoquée.")
     return 0
 
@@ -171,7 +213,7 @@ def print_signing(status: SigningStatus, *, changed: bool) -> None:
                                else "fourni par la commune"))
     print(f"  titulaire : {status.subject}")
     print(f"  émetteur : {status.issuer}")
-    print(f"  validité : du {when(status.valid_from)} au {when(status.valid_until)}"
+    print(f"  validité : du {when(status.valid_from)} au {when(status.valid_until)} ({ZONE})"
           + (" — EXPIRÉ" if status.expired else ""))
     if status.former_key_ids:
         print(f"  clés précédentes, toujours acceptées pour les attestations déjà délivrées : "

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings
-from teledossier.cli_common import pipeline_context, print_rows
+from teledossier.cli_common import ZONE_NOTE, pipeline_context, print_rows, when
 
 
 def add_mail_commands(sub: Any) -> None:
@@ -85,7 +85,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
 
 def _received_line(entry: Any) -> str:
     about = f" [{entry.reference}]" if entry.reference else ""
-    return (f"{entry.received_at:%d/%m/%Y %H:%M:%S} {entry.source:<7} {entry.status:<8}"
+    return (f"{when(entry.received_at)} {entry.source:<7} {entry.status:<8}"
             f"{about} de {entry.sender or '?'} : {entry.outcome}")
 
 
@@ -104,7 +104,7 @@ def cmd_undelivered(settings: Settings, args: argparse.Namespace) -> int:
 
 def _undelivered_line(mail: Any) -> str:
     about = f" [{mail.reference}]" if mail.reference else ""
-    return (f"{mail.updated_at:%d/%m/%Y %H:%M} {mail.status:<8}{about} à {mail.recipient} "
+    return (f"{when(mail.updated_at)} {mail.status:<8}{about} à {mail.recipient} "
             f"« {mail.subject} » : {mail.reason}")
 
 
@@ -115,4 +115,4 @@ def _show(rows: list[Any], args: argparse.Namespace, instant: str, none: str,
         print(json.dumps([{**row.__dict__, instant: getattr(row, instant).isoformat()}
                           for row in rows], ensure_ascii=False, indent=2))
         return
-    print_rows(rows, none, line)
+    print_rows(rows, none, line, ZONE_NOTE)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from pipeline.settings import Settings
-from teledossier.cli_common import add_command, pipeline_context, print_rows
+from teledossier.cli_common import ZONE_NOTE, add_command, pipeline_context, print_rows, when
 
 
 def add_ops_commands(sub: Any) -> None:
@@ -34,13 +34,13 @@ def cmd_failed_list(settings: Settings, args: argparse.Namespace) -> int:
 
     with pipeline_context(settings) as ctx:
         rows = list_failed(ctx)
-    print_rows(rows, "Aucun travail en échec.", _failed_line)
+    print_rows(rows, "Aucun travail en échec.", _failed_line, ZONE_NOTE)
     return 0
 
 
 def _failed_line(row: Any) -> str:
     reason = row.reason.strip().splitlines()[-1] if row.reason.strip() else ""
-    return (f"{row.id:>6}  {row.failed_at:%d/%m/%Y %H:%M}  {row.queue:<12} "
+    return (f"{row.id:>6}  {when(row.failed_at)}  {row.queue:<12} "
             f"{','.join(map(str, row.args))}  {reason}")
 
 

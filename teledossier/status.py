@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.context import PipelineContext
 from pipeline.ops.broker import BrokerFigures, broker_figures
 from pipeline.ops.status import StatusReport, gather_status
+from teledossier.cli_common import ZONE_NOTE, when
 
 
 def print_status(ctx: PipelineContext, *, as_json: bool) -> int:
@@ -35,10 +36,10 @@ def print_status(ctx: PipelineContext, *, as_json: bool) -> int:
     print("Courriels reçus : " + (", ".join(f"{k} {v}" for k, v in sorted(
         report.inbound_by_status.items())) or "aucun") + " (détail : teledossier mail log)")
     if report.oldest_stuck:
-        print("Dossiers bloqués les plus anciens :")
+        print(f"Dossiers bloqués les plus anciens {ZONE_NOTE} :")
         for stuck in report.oldest_stuck:
             mark = " (échec)" if stuck.failed else ""
-            print(f"  {stuck.reference} étape {stuck.stage} depuis {stuck.since:%d/%m/%Y %H:%M}"
+            print(f"  {stuck.reference} étape {stuck.stage} depuis {when(stuck.since)}"
                   f"{mark}")
     _print_queues(report, broker)
     return 0

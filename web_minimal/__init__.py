@@ -65,6 +65,7 @@ def create_app(runtime: WebRuntime, test_config: dict[str, Any] | None = None) -
 
 
 def _register_blueprints(app: Flask) -> None:
+    from pipeline.domain.attachments import size_label
     from pipeline.mail.replies.charsets import decoded_header
     from web_minimal import (
         agents,
@@ -75,9 +76,11 @@ def _register_blueprints(app: Flask) -> None:
         documents_api,
         health,
         ops,
+        partners_api,
         security,
         verify,
     )
+    from web_minimal.charts import svg_chart
 
     security.init_app(app, https=runtime_of(app).ctx.settings.public_url.startswith("https:"))
     csrf.init_app(app)
@@ -85,10 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agents.bp)
     app.register_blueprint(ops.bp)
     app.add_template_filter(dev_mail.paris_time, "paris")
+    app.add_template_filter(dev_mail.with_links, "liens")
     app.add_template_filter(decoded_header, "readable")
+    app.add_template_filter(size_label, "taille")
+    app.add_template_global(svg_chart)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(documents_api.bp)
+    app.register_blueprint(partners_api.bp)
     app.register_blueprint(verify.bp)
     if not runtime_of(app).ctx.settings.smtp_url:
         # Only without a relay: the mail then stays in the database, and this is its mailbox.

@@ -13,11 +13,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from pipeline.context import PipelineContext
 from pipeline.domain.attachments import sniff_media_type
 from pipeline.domain.clock import PARIS
+from pipeline.domain.clock import paris_time as in_paris
+from pipeline.mail.outbox import LINK
 from pipeline.mail.replies.charsets import decoded_header
 from pipeline.mail.replies.receive import InboundTooLarge, receive_mail
 from pipeline.store.model import InboundMail, Mail
@@ -107,4 +110,10 @@ def _quoted(mail: Mail) -> str:
 
 
 def paris_time(value: datetime | None) -> str:
-    return value.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S") if value else ""
+    """The pages' filter ``paris``: every instant in one format (``pipeline.domain.clock``)."""
+    return in_paris(value) if value else ""
+
+
+def with_links(text: str) -> Markup:
+    """The mail's text, escaped, its addresses made links (as a mail client shows them)."""
+    return Markup(LINK.sub(r'<a href="\1">\1</a>', str(escape(text))))

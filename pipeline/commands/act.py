@@ -77,18 +77,24 @@ def act_on_dossier(
 def check_action(dossier: Dossier, action: Action, comment: str = "") -> str:
     """The comment the action would carry; IllegalTransition when it is not allowed now."""
     told = _comment_for(dossier, action, comment)
+    demarche = demarche_of(dossier)
     decide(dossier.status_enum, dossier.stage_enum, dossier.outcome_enum, action,
-           demarche_issues_attestation=demarche_of(dossier).issues_attestation, comment=told)
+           demarche_issues_attestation=demarche.issues_attestation,
+           demarche_enters_register=demarche.enters_register, comment=told)
     return told.strip()
 
 
 def apply_action(session: Session, ctx: PipelineContext, dossier: Dossier, action: Action, *,
                  actor: str, channel: str, comment: str = "") -> HistoryEntry:
     """Apply an action to a locked dossier in the caller's transaction, with the mail it causes."""
+    demarche = demarche_of(dossier)
     entry = dossier.apply(action, at=ctx.clock.now(), actor=actor, channel=channel,
                           comment=_comment_for(dossier, action, comment),
-                          issues_attestation=demarche_of(dossier).issues_attestation)
-    if action in TOLD_AT_ONCE:
+                          issues_attestation=demarche.issues_attestation,
+                          enters_register=demarche.enters_register)
+    # An acceptance that waits for its entry in the register (ILE) closes only later: the
+    # citizen hears of the decision now (the mayor notifies within 2 days).
+    if action in TOLD_AT_ONCE or (action is Action.ACCEPTER and dossier.stage is None):
         subject, body = wording.status_change(
             dossier, ACTION_LABELS[action], entry.comment, follow_url(ctx, dossier))
         queue_mail(session, ctx, cause=dossier.cause(entry.seq),

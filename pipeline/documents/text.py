@@ -6,6 +6,8 @@ import math
 import unicodedata
 from datetime import date, datetime
 
+# One way to write a file size, shared with the pages and the mails.
+from pipeline.domain.attachments import size_label as size_label
 from pipeline.domain.clock import PARIS
 
 #: What a portal or a spreadsheet writes for "nothing": printed as a blank, never as a word.
@@ -91,12 +93,3 @@ def date_and_time(instant: datetime) -> str:
     """Return "10/03/2026 à 14 h 05" in Paris time."""
     local = in_paris(instant)
     return f"{short_date(local.date())} à {local.hour} h {local.minute:02d}"
-
-
-def size_label(size: int) -> str:
-    """Return a file size as people read it: 850 octets, 12 Ko, 1,4 Mo."""
-    if size < 1024:
-        return f"{size} octets"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} Ko"
-    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")

@@ -21,6 +21,7 @@ from pipeline.documents.identity import GENERATED_UNIT, TrustedCommune
 from pipeline.documents.loop import outside_any_loop
 from pipeline.documents.qr import QrFacts, caption, payload_from_url, verify_qr_payload
 from pipeline.documents.text import printable, short_date
+from pipeline.domain.clock import paris_time
 
 #: Field labels of the attestation whose printed value the QR payload must repeat.
 CHECKED_FIELDS = (("Nom de famille", "family_name", "le nom"),
@@ -147,7 +148,7 @@ def _facts(qr: QrFacts, commune: TrustedCommune,
         "signataire": _common_name(subject),
         "certificat": ("généré par Télédossier (autosigné)" if generated
                        else "fourni par la commune"),
-        "signee_le": signed.isoformat() if signed else "",
+        "signee_le": f"{paris_time(signed)} (heure de Paris)" if signed else "",
     }
 
 

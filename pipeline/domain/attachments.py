@@ -171,3 +171,12 @@ def safe_filename(name: str, fallback: str) -> str:
 def _bounded(text: str, limit: int) -> str:
     """The longest start of ``text`` that fits in ``limit`` UTF-8 bytes."""
     return text.encode()[:limit].decode(errors="ignore")
+
+
+def size_label(size: int) -> str:
+    """Return a file size as people read it: 850 octets, 12 Ko, 1,4 Mo."""
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")

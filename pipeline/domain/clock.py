@@ -34,3 +34,12 @@ class FixedClock:
 def paris_today(clock: Clock) -> date:
     """Return today's date in Paris."""
     return clock.now().astimezone(PARIS).date()
+
+
+#: How every page, mail, export and command writes an instant: Paris time, day first.
+INSTANT_FORMAT = "%d/%m/%Y %H:%M"
+
+
+def paris_time(instant: datetime) -> str:
+    """Return "12/03/2026 10:30": the instant in Paris, as the whole application writes it."""
+    return instant.astimezone(PARIS).strftime(INSTANT_FORMAT)

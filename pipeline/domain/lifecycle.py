@@ -34,6 +34,8 @@ class Action(StrEnum):
     REFUSER = "refuser"
     COMPLETER = "completer"
     CLORE = "clore"
+    # Agents, once an accepted ILE is entered in the national electoral register (REU).
+    SAISI_REU = "saisi_reu"
     # Either side: a message on the dossier, which changes nothing (agent ↔ citizen).
     MESSAGE = "message"
     # The citizen.
@@ -76,7 +78,12 @@ STARTED_BY: dict[Action, Stage] = {
     Action.ACCEPTER: Stage.ATTESTATION,
     Action.REFUSER: Stage.CLOSURE,
     Action.CLORE: Stage.CLOSURE,
+    Action.SAISI_REU: Stage.CLOSURE,
 }
+#: The step an accepted request of a démarche kept in a national register (ILE: the REU) waits
+#: for before its closure: an agent enters it there and says so with this action. Until then the
+#: dossier waits for a person (stage None) with its outcome recorded.
+REGISTER_ENTRY = Action.SAISI_REU
 #: Stages only a démarche that issues an attestation (RCO) goes through; the others skip them.
 ATTESTATION_STAGES = frozenset({Stage.ATTESTATION, Stage.DEPOSIT})
 
@@ -101,6 +108,7 @@ ACTION_LABELS = {
     Action.REFUSER: "Demande refusée",
     Action.COMPLETER: "Pièces ou informations demandées",
     Action.CLORE: "Dossier clos",
+    Action.SAISI_REU: "Inscription saisie au répertoire électoral unique (REU)",
     Action.MESSAGE: "Message",
     Action.SUBMIT: "Dossier déposé",
     Action.COMPLETE: "Dossier complété par l'usager",
@@ -142,11 +150,23 @@ def decide(
     action: Action,
     *,
     demarche_issues_attestation: bool,
+    demarche_enters_register: bool = False,
     comment: str = "",
 ) -> Decision:
-    """Return what ``action`` does to a dossier in this state, or raise IllegalTransition."""
+    """Return what ``action`` does to a dossier in this state, or raise IllegalTransition.
+
+    ``demarche_enters_register``: an accepted request waits for ``REGISTER_ENTRY`` (ILE).
+    """
     if action in AGENT_ACTIONS:
-        return _decide_agent(status, stage, outcome, action, demarche_issues_attestation, comment)
+        return _decide_agent(status, stage, outcome, action, demarche_issues_attestation,
+                             demarche_enters_register, comment)
+    if action is REGISTER_ENTRY:
+        _require(demarche_enters_register, "cette démarche ne se saisit pas au répertoire "
+                                           "électoral unique")
+        _require(status in (Status.TRANSMITTED, Status.RECEIVED) and stage is None
+                 and outcome is Outcome.ACCEPTED,
+                 "seule une demande acceptée qui attend sa saisie au REU peut y être saisie")
+        return Decision(status, outcome, STARTED_BY[action])
     if action is Action.COMPLETE:
         _require(status is Status.INCOMPLETE, "le dossier n'est pas à compléter")
         return Decision(Status.SUBMITTED, None, STARTED_BY[action])
@@ -171,6 +191,7 @@ def _decide_agent(
     outcome: Outcome | None,
     action: Action,
     issues_attestation: bool,
+    enters_register: bool,
     comment: str,
 ) -> Decision:
     if action in NEEDS_MOTIVE and not comment.strip():
@@ -183,6 +204,9 @@ def _decide_agent(
         # A citizen who never completes must not leave the dossier open for ever.
         raise IllegalTransition("le dossier attend les compléments de l'usager : seuls "
                                 "« refuser » et « clore » sont possibles")
+    if awaits_register_entry(status, stage, outcome):
+        raise IllegalTransition("la demande est acceptée et attend sa saisie au répertoire "
+                                "électoral unique (REU)")
     # The agents' notification may still be on its way: that is no reason to wait.
     if outcome is not None or stage not in (None, Stage.NOTIFICATION):
         raise IllegalTransition("une décision est déjà en cours de traitement sur ce dossier")
@@ -193,10 +217,17 @@ def _decide_agent(
         return Decision(Status.INCOMPLETE, None, stage)
     started = first_stage(STARTED_BY[action], issues_attestation=issues_attestation)
     if action is Action.ACCEPTER:
-        return Decision(status, Outcome.ACCEPTED, started)
+        # A request kept in a register is closed once entered there (``REGISTER_ENTRY``).
+        return Decision(status, Outcome.ACCEPTED, None if enters_register else started)
     if action is Action.REFUSER:
         return Decision(status, Outcome.REFUSED, started)
     return Decision(status, None, started)  # CLORE
+
+
+def awaits_register_entry(status: Status, stage: Stage | None, outcome: Outcome | None) -> bool:
+    """Whether an accepted request waits for an agent to enter it in the register (REU)."""
+    return (outcome is Outcome.ACCEPTED and stage is None
+            and status in (Status.TRANSMITTED, Status.RECEIVED))
 
 
 def _require(condition: bool, reason: str) -> None:

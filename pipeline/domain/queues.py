@@ -1,5 +1,5 @@
 """Every queue's name, defined once: a stage's queue (and actor) is the stage's own name; the
-mail side has two more, which no dossier waits on."""
+mail side has two more, and the partners' webhooks one, which no dossier waits on."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ SEND_ACTOR = "send_mail"
 #: Inbound mail: replies and bounces the gateway took in (``pipeline.commands.reply_by_mail``).
 INBOUND_QUEUE = "inbound"
 HANDLE_ACTOR = "handle_inbound"
+#: Partners' webhooks: each change of a dossier, called once (``pipeline.ops.webhook_calls``).
+WEBHOOK_QUEUE = "webhook"
+DELIVER_ACTOR = "deliver_webhook"
 #: The stages' queues, in the order of the flow.
 STAGE_QUEUES: tuple[str, ...] = tuple(stage.value for stage in Stage)
-#: Every queue, in the order of the flow: the stages, then the mail side.
-QUEUES: tuple[str, ...] = (*STAGE_QUEUES, MAIL_QUEUE, INBOUND_QUEUE)
+#: Every queue, in the order of the flow: the stages, the mail side, the partners' webhooks.
+QUEUES: tuple[str, ...] = (*STAGE_QUEUES, MAIL_QUEUE, INBOUND_QUEUE, WEBHOOK_QUEUE)
 
 
 def stage_of_queue(queue: str) -> Stage | None:

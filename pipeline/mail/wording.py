@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.domain.clock import PARIS
+from pipeline.domain.attachments import size_label
+from pipeline.domain.clock import paris_time
 from pipeline.domain.demarches import AttachmentInfo, Demarche
 from pipeline.domain.lifecycle import Outcome
 from pipeline.store.model import Dossier
@@ -32,7 +33,7 @@ def _sign(dossier: Dossier) -> str:
 
 
 def _filed_at(dossier: Dossier) -> str:
-    return dossier.submitted_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
+    return paris_time(dossier.submitted_at)
 
 
 def acknowledgement(dossier: Dossier, demarche: Demarche, follow_url: str) -> tuple[str, str]:
@@ -55,15 +56,27 @@ def acknowledgement(dossier: Dossier, demarche: Demarche, follow_url: str) -> tu
 
 
 def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
-                       attachments: list[AttachmentInfo]) -> tuple[str, str]:
-    """The national service's notice, with the dossier's facts and the validation report."""
-    subject = f"Nouveau dossier {dossier.reference} — {demarche.id}"
+                       attachments: list[AttachmentInfo], *,
+                       completion: str | None = None) -> tuple[str, str]:
+    """The national service's notice, with the dossier's facts and the validation report.
+
+    ``completion``: the dossier comes back completed by the citizen, with this note (maybe
+    empty): the mail says so, and is no second « Nouveau dossier ».
+    """
+    if completion is None:
+        subject = f"Nouveau dossier {dossier.reference} — {demarche.id}"
+        opening = ("Un usager a déposé un dossier destiné à votre service dans le cadre d'une "
+                   "démarche en ligne. Le dossier complet n° "
+                   f"{dossier.reference} est disponible à l'url suivante : {dossier_url}")
+    else:
+        subject = f"Dossier complété {dossier.reference} — {demarche.id}"
+        opening = (f"L'usager a complété le dossier n° {dossier.reference} que votre service "
+                   "lui avait demandé de compléter ; il a été vérifié à nouveau et vous est "
+                   f"transmis. Il est disponible à l'url suivante : {dossier_url}")
     lines = [
         "Bonjour,",
         "",
-        "Un usager a déposé un dossier destiné à votre service dans le cadre d'une démarche en "
-        f"ligne. Le dossier complet n° {dossier.reference} est disponible à l'url suivante : "
-        f"{dossier_url}",
+        opening,
         "Pensez à vous munir de vos accès (identifiant / mot de passe) pour vous connecter.",
         "",
         f"Numéro de télédossier : {dossier.reference}",
@@ -74,6 +87,8 @@ def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
     ]
     if dossier.national_number:
         lines.append(f"Numéro national : {dossier.national_number}")
+    if completion is not None:
+        lines.append("Précision de l'usager : " + (completion or "(aucune)"))
     report = dossier.report or {}
     for flag in report.get("flags", []):
         lines.append(f"À vérifier : {flag['message']}")
@@ -81,8 +96,7 @@ def agent_notification(dossier: Dossier, demarche: Demarche, dossier_url: str,
         lines.append(f"Motif de refus préparé : {report['refusal_motive']}")
     if attachments:
         lines += ["", "Pièces jointes :"]
-        lines += [f"- {a.filename} ({a.kind}, {a.size // 1024 + 1} Ko)"
-                  for a in attachments]
+        lines += [f"- {a.filename} ({a.kind}, {size_label(a.size)})" for a in attachments]
     lines += ["", *REPLY_COMMANDS, "", "Cordialement,",
               "L'équipe « Suivi des démarches en ligne »"]
     return subject, "\n".join(lines)
@@ -108,9 +122,13 @@ def status_change(dossier: Dossier, label: str, comment: str, follow_url: str) -
     return subject, body + _sign(dossier)
 
 
-def closed(dossier: Dossier, comment: str, follow_url: str) -> tuple[str, str]:
+def closed(dossier: Dossier, comment: str, follow_url: str, *,
+           registered: bool = False) -> tuple[str, str]:
+    """The closing mail; ``registered``: an accepted ILE now entered in the register (REU)."""
     outcome = dossier.outcome_enum
-    if outcome is Outcome.ACCEPTED:
+    if registered:
+        label = "inscription enregistrée sur la liste électorale, dossier clos"
+    elif outcome is Outcome.ACCEPTED:
         label = "demande acceptée, dossier clos"
     elif outcome is Outcome.REFUSED:
         label = "demande refusée, dossier clos"

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pipeline.context import PipelineContext
-from pipeline.domain.queues import MAIL_QUEUE, STAGE_QUEUES
+from pipeline.domain.queues import MAIL_QUEUE, STAGE_QUEUES, WEBHOOK_QUEUE
 from pipeline.store.db import add_message
-from pipeline.store.model import Dossier, FailedWork, Mail, new_id
+from pipeline.store.model import Dossier, FailedWork, Mail, WebhookDelivery, new_id
 
 #: Failed runs of one stage of one dossier, all carriers together, before it is parked. The
 #: broker's own retries park it sooner (``workers.actors``); this bounds the runs when the
@@ -91,6 +91,11 @@ def replay(ctx: PipelineContext, failed_id: int) -> bool:
         if row.queue == MAIL_QUEUE:
             # A mail given up on goes back in line with a fresh count of attempts.
             session.execute(update(Mail).where(Mail.id == row.args[0], Mail.status == "failed")
+                            .values(status="pending", attempts=0, updated_at=now))
+        elif row.queue == WEBHOOK_QUEUE:
+            # A partner's call given up on: tried again, as many times as at first.
+            session.execute(update(WebhookDelivery).where(WebhookDelivery.id == row.args[0],
+                                                          WebhookDelivery.status == "failed")
                             .values(status="pending", attempts=0, updated_at=now))
         elif row.dossier_id:
             session.execute(update(Dossier).where(Dossier.id == row.dossier_id)

@@ -1,4 +1,5 @@
-"""The reconciler: re-send the work of dossiers and mails that have not moved for too long.
+"""The reconciler: re-send the work of dossiers, mails and webhook calls that have not moved for
+too long.
 
 The database is the truth and the broker only a courier: a message lost to a crash, a broker
 restart or an in-process queue that died with its process leaves a dossier with a ``stage`` whose
@@ -13,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from pipeline.context import PipelineContext
-from pipeline.domain.queues import MAIL_QUEUE, SEND_ACTOR
+from pipeline.domain.queues import DELIVER_ACTOR, MAIL_QUEUE, SEND_ACTOR, WEBHOOK_QUEUE
 from pipeline.store.db import add_message, add_stage_message
-from pipeline.store.model import Dossier, Mail
+from pipeline.store.model import Dossier, Mail, WebhookDelivery
 
 #: At most this many dossiers or mails are nudged per pass, to keep transactions short.
 BATCH = 500
@@ -25,6 +26,7 @@ BATCH = 500
 class ReconcileReport:
     dossiers: int
     mails: int
+    webhooks: int = 0
 
 
 def reconcile(ctx: PipelineContext) -> ReconcileReport:
@@ -58,4 +60,17 @@ def reconcile(ctx: PipelineContext) -> ReconcileReport:
             # that send_mail may take it over.
             session.execute(update(Mail).where(Mail.id.in_(mails), Mail.status == "pending")
                             .values(updated_at=now))
-    return ReconcileReport(dossiers=len(stuck), mails=len(mails))
+        calls = session.scalars(
+            select(WebhookDelivery.id)
+            .where(or_(and_(WebhookDelivery.status == "pending",
+                            WebhookDelivery.updated_at < stale),
+                       and_(WebhookDelivery.status == "sending",
+                            WebhookDelivery.updated_at < claim_stale)))
+            .limit(BATCH).with_for_update(skip_locked=True)).all()
+        for call_id in calls:
+            add_message(session, WEBHOOK_QUEUE, DELIVER_ACTOR, [call_id], now)
+        if calls:
+            session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(calls),
+                                                          WebhookDelivery.status == "pending")
+                            .values(updated_at=now))
+    return ReconcileReport(dossiers=len(stuck), mails=len(mails), webhooks=len(calls))

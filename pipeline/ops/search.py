@@ -61,6 +61,8 @@ class DossierQuery:
     name: str = ""
     #: A part of the citizen's e-mail address.
     email: str = ""
+    #: One démarche's dossiers only (its identifier); empty: both.
+    demarche: str = ""
     #: Filing days, inclusive, in Paris.
     since: date | None = None
     until: date | None = None
@@ -119,8 +121,8 @@ def decision_due(demarche: str, submitted_at: datetime) -> date | None:
 def search_dossiers(session: Session, query: DossierQuery, today: date) -> DossierPage:
     """One page of the commune's dossiers matching ``query``; overdue ILE requests first."""
     if session.get_bind().dialect.name == "sqlite" and query.name.strip():
-        _register_sqlite_fold(session)
-    conditions = _conditions(query, session.get_bind().dialect.name)
+        register_sqlite_fold(session)
+    conditions = query_conditions(query, session.get_bind().dialect.name)
     total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) or 0
     pages = max(1, -(-total // query.per_page))
     page = min(max(query.page, 1), pages)
@@ -165,16 +167,19 @@ def _order(query: DossierQuery, overdue: ColumnElement[bool]) -> list[Any]:
     return keys
 
 
-def _conditions(query: DossierQuery, dialect: str) -> list[ColumnElement[bool]]:
+def query_conditions(query: DossierQuery, dialect: str) -> list[ColumnElement[bool]]:
+    """The commune's dossiers ``query`` selects (its page and order aside)."""
     conditions: list[ColumnElement[bool]] = [Dossier.commune_id == query.commune_id]
     if query.scope is Scope.TO_PROCESS:
         conditions.append(Dossier.status.in_(TO_PROCESS))
     elif query.scope is Scope.ARCHIVES:
         conditions.append(Dossier.status.in_(ARCHIVED))
+    if query.demarche:
+        conditions.append(Dossier.demarche == query.demarche)
     if query.number.strip():
         conditions.append(_number_matches(query.number))
     for word in fold(query.name).split():
-        conditions.append(_folded(Dossier.citizen_name, dialect).contains(word, autoescape=True))
+        conditions.append(folded(Dossier.citizen_name, dialect).contains(word, autoescape=True))
     if query.email.strip():
         conditions.append(func.lower(Dossier.citizen_email).contains(
             query.email.strip().lower(), autoescape=True))
@@ -196,11 +201,11 @@ def _number_matches(number: str) -> ColumnElement[bool]:
 
 
 def fold(text: str) -> str:
-    """Lower case without the usual accents, as ``_folded`` does in SQL."""
+    """Lower case without the usual accents, as ``folded`` does in SQL."""
     return "".join(ACCENTS.get(char, char) for char in text).lower()
 
 
-def _folded(column: Any, dialect: str) -> Any:
+def folded(column: Any, dialect: str) -> Any:
     """``fold`` in SQL: a function of this connection on SQLite, ``translate`` on PostgreSQL."""
     if dialect == "sqlite":
         return func.td_fold(column)
@@ -212,7 +217,7 @@ def _folded(column: Any, dialect: str) -> Any:
     return func.lower(expression)
 
 
-def _register_sqlite_fold(session: Session) -> None:
+def register_sqlite_fold(session: Session) -> None:
     # SQLite's lower() knows only ASCII, and nesting one replace() per accent overflows its
     # parser: the connection gets ``fold`` itself (registering again is cheap and harmless).
     connection = session.connection().connection.driver_connection

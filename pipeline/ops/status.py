@@ -15,8 +15,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pipeline.context import PipelineContext
-from pipeline.domain.queues import INBOUND_QUEUE, MAIL_QUEUE, QUEUES
-from pipeline.store.model import Dossier, FailedWork, InboundMail, Mail, OutboxMessage
+from pipeline.domain.queues import INBOUND_QUEUE, MAIL_QUEUE, QUEUES, WEBHOOK_QUEUE
+from pipeline.store.model import (
+    Dossier,
+    FailedWork,
+    InboundMail,
+    Mail,
+    OutboxMessage,
+    WebhookDelivery,
+)
 
 #: Mails still to send: their work waits in the mail queue.
 MAIL_WAITING = ("pending", "sending")
@@ -75,6 +82,8 @@ def gather_status(ctx: PipelineContext, *, stuck_limit: int = 10) -> StatusRepor
             select(Mail.status, func.count()).group_by(Mail.status)))
         inbound = _counts(session.execute(
             select(InboundMail.status, func.count()).group_by(InboundMail.status)))
+        calls = session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+            WebhookDelivery.status.in_(MAIL_WAITING))) or 0
         stuck = [
             StuckDossier(ref, stage, since, failed_at is not None)
             for ref, stage, since, failed_at in session.execute(
@@ -85,7 +94,8 @@ def gather_status(ctx: PipelineContext, *, stuck_limit: int = 10) -> StatusRepor
         ]
     waiting = {**by_stage,
                MAIL_QUEUE: sum(mails.get(status, 0) for status in MAIL_WAITING),
-               INBOUND_QUEUE: sum(inbound.get(status, 0) for status in INBOUND_WAITING)}
+               INBOUND_QUEUE: sum(inbound.get(status, 0) for status in INBOUND_WAITING),
+               WEBHOOK_QUEUE: calls}
     queues = [QueueBacklog(queue, waiting.get(queue, 0), outbox.get(queue, 0),
                            failed.get(queue, 0)) for queue in QUEUES]
     return StatusReport(by_status, by_stage, sum(outbox.values()), sum(failed.values()), mails,

@@ -11,7 +11,7 @@ from pipeline.documents import render_refus
 from pipeline.documents.stored import dossier_facts, signing_identity, store_document
 from pipeline.domain.clock import PARIS
 from pipeline.domain.demarches import ILE
-from pipeline.domain.lifecycle import AGENT_ACTIONS, Action, Outcome, Stage
+from pipeline.domain.lifecycle import AGENT_ACTIONS, REGISTER_ENTRY, Action, Outcome, Stage
 from pipeline.mail import wording
 from pipeline.mail.outbox import queue_mail
 from pipeline.mail.pages import follow_url
@@ -19,6 +19,9 @@ from pipeline.mail.replies.tokens import revoke_dossier_tokens
 from pipeline.mail.wording import sender_name
 from pipeline.store.dossiers import lock_stage
 from pipeline.store.model import Dossier, DossierDocument, HistoryEntry
+
+#: What the closing mail reports: the agents' decision, or the request's entry in the register.
+DECIDING = [action.value for action in (*AGENT_ACTIONS, REGISTER_ENTRY)]
 
 
 def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
@@ -29,7 +32,7 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
             return  # done by an earlier run, or parked
         decision = session.scalars(
             select(HistoryEntry).where(HistoryEntry.dossier_id == dossier.id,
-                                       HistoryEntry.action.in_([a.value for a in AGENT_ACTIONS]))
+                                       HistoryEntry.action.in_(DECIDING))
             .order_by(HistoryEntry.seq.desc()).limit(1)).one()
         entry = dossier.apply(Action.CLOSE, at=ctx.clock.now(), actor="system",
                               channel="pipeline")
@@ -37,7 +40,8 @@ def close_dossier(dossier_id: str, ctx: PipelineContext) -> None:
         notice = None
         if dossier.outcome_enum is Outcome.REFUSED and dossier.demarche == ILE.id:
             notice = _refusal_notice(session, ctx, dossier, decision)
-        subject, body = wording.closed(dossier, decision.comment, follow_url(ctx, dossier))
+        subject, body = wording.closed(dossier, decision.comment, follow_url(ctx, dossier),
+                                       registered=decision.action == REGISTER_ENTRY.value)
         queue_mail(session, ctx, cause=dossier.cause(entry.seq), recipient=dossier.citizen_email,
                    purpose="closed", subject=subject, body=body,
                    sender_name=sender_name(dossier), dossier=dossier, attachment=notice)

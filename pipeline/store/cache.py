@@ -28,3 +28,8 @@ class TtlCache(Generic[V]):
         with self.lock:
             self.values[key] = (now, value)
         return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a value this process changed: its next ``get`` loads it again."""
+        with self.lock:
+            self.values.pop(key, None)

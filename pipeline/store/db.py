@@ -74,15 +74,26 @@ def add_stage_message(session: Session, dossier_id: str, stage: str, at: datetim
     return add_message(session, stage, stage, [dossier_id], at)
 
 
-def _write_outbox(session: Session) -> list[OutboxEntry]:
-    """Turn every stage change of the transaction into its message, and write them all."""
+def _write_outbox(session: Session, on_changes: ChangeListener | None = None
+                  ) -> list[OutboxEntry]:
+    """Turn every stage change of the transaction into its message, tell ``on_changes`` of the
+    dossiers' new steps (it may add messages), and write them all."""
     inserted = session.info.pop("inserted", [])
+    changed = []
     for obj in [*session.new, *session.identity_map.values(), *inserted]:
-        if isinstance(obj, Dossier) and obj.pending_stage_message is not None:
+        if not isinstance(obj, Dossier):
+            continue
+        if obj.pending_stage_message is not None:
             if obj.id is None:
                 obj.id = new_id()
             add_stage_message(session, obj.id, obj.pending_stage_message.value, obj.updated_at)
             obj.pending_stage_message = None
+        if obj.pending_changes:
+            changed.append(obj)
+    if changed and on_changes is not None:
+        on_changes(session, changed)
+    for obj in changed:
+        obj.pending_changes = ()
     written = session.info.pop("outbox", [])
     if written:
         session.execute(insert(OUTBOX), [
@@ -102,6 +113,9 @@ class OutboxEntry(NamedTuple):
 
 #: Called with the outbox messages a transaction wrote, once it has committed.
 OutboxListener = Callable[[list[OutboxEntry]], None]
+#: Called in a transaction, before it commits, with the dossiers that recorded new steps
+#: (``Dossier.pending_changes``): the partners' webhooks are queued there, in the same commit.
+ChangeListener = Callable[[Session, list[Dossier]], None]
 
 
 class Usage:
@@ -133,6 +147,7 @@ class Database:
         self.sessions = make_session_factory(engine)
         self.on_outbox = on_outbox
         self.usage = Usage(engine)
+        self.on_changes: ChangeListener | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -140,7 +155,7 @@ class Database:
         with self.sessions() as session:
             with session.begin():
                 yield session
-                written = _write_outbox(session)
+                written = _write_outbox(session, self.on_changes)
                 session.flush()
             if written and self.on_outbox is not None:
                 self.on_outbox(written)

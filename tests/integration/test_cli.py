@@ -264,7 +264,7 @@ def test_status_shows_each_queue_from_the_database_when_the_broker_cannot_tell(
     assert "intégrée au processus" in shown["queues_error"]
     assert [q["queue"] for q in shown["queues"]] == [
         "intake", "validation", "notification", "attestation", "deposit", "closure", "mail",
-        "inbound"]
+        "inbound", "webhook"]
     assert shown["queues"][0] == {"queue": "intake", "waiting": 1, "outbox": 1, "failed": 0}
     assert shown["outbox_backlog"] == 1 and shown["dossiers_by_stage"] == {"intake": 1}
     assert "chiffres de RabbitMQ indisponibles" in text

@@ -214,11 +214,13 @@ def test_apply_accepter_on_rco_sets_attestation_stage() -> None:
     assert (dossier.stage, dossier.outcome) == ("attestation", "accepted")
 
 
-def test_apply_accepter_on_ile_sets_closure_stage() -> None:
+def test_apply_accepter_on_ile_waits_for_its_entry_in_the_reu() -> None:
+    # An accepted ILE is closed once entered in the REU (tests/unit/test_lifecycle_reu.py):
+    # until then it waits for an agent, its outcome recorded.
     dossier = make_dossier(STATES["transmitted"], demarche="InscriptionListesElectorales")
     dossier.apply(Action.ACCEPTER, at=T0, actor="agent@demoville.test", channel="api",
-                  issues_attestation=False)
-    assert (dossier.stage, dossier.outcome) == ("closure", "accepted")
+                  issues_attestation=False, enters_register=True)
+    assert (dossier.stage, dossier.outcome) == (None, "accepted")
 
 
 @pytest.mark.parametrize(("action", "outcome"), [(Action.REFUSER, "refused"), (Action.CLORE, None)])

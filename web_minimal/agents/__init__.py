@@ -8,8 +8,12 @@ from web_minimal.agents import (  # noqa: F401
     administration,
     dossier_actions,
     dossier_page,
+    exports,
     listing,
+    preferences,
+    reu,
     signing,
+    statistics,
 )
 from web_minimal.agents.blueprint import bp
 

@@ -119,6 +119,8 @@ def notifications() -> Response:
         for user in session.scalars(select(User).where(
                 User.commune_id == commune_id(), User.role.in_(("admin", "agent")))):
             user.wants_notifications = user.id in chosen
+            if user.wants_notifications:
+                user.digest_hour = None  # a mail per dossier replaces the agent's digest
     return _back_to_admin("Destinataires des notifications enregistrés (pris en compte d'ici une "
                           "minute).")
 

@@ -14,6 +14,7 @@ from pipeline.store.dossiers import demarche_of, lock_dossier
 from pipeline.store.model import Dossier
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx, me
 from web_minimal.agents.dossier_page import (
+    ACCEPT_THEN_REGISTER,
     CHOICE_LABELS,
     CLOSING,
     deposit_label,
@@ -41,6 +42,8 @@ DONE = {
                           "informé. Il passera ensuite dans les dossiers clos.",
     Action.CLORE.value: "Dossier clos : il passe dans les dossiers clos, l'usager sera informé.",
 }
+ACCEPTED_TO_REGISTER = ("Demande acceptée : l'usager en est informé. Saisissez l'inscription au "
+                        "REU, puis marquez-la « saisi au REU » : le dossier sera alors clos.")
 
 
 @bp.post("/dossiers/<reference>/etat")
@@ -74,11 +77,13 @@ def change_state(reference: str) -> Response | tuple[str, int] | str:
     except IllegalTransition as error:
         # Not allowed now (or no longer: someone acted by mail or by the API): nothing changed.
         return _refused(reference, chosen, comment, ("action", _impossible(chosen, error), 409))
+    registers = action is Action.ACCEPTER and demarche_of(acted.dossier).enters_register
     if not acted.applied:
         return render_template("agents/confirm_state.html", dossier=acted.dossier,
-                               action=chosen, label=CHOICE_LABELS[chosen], comment=comment,
-                               motive=acted.comment)
-    flash(DONE[chosen])
+                               action=chosen, comment=comment, motive=acted.comment,
+                               label=ACCEPT_THEN_REGISTER if registers else CHOICE_LABELS[chosen],
+                               closes=not registers)
+    flash(ACCEPTED_TO_REGISTER if registers else DONE[chosen])
     return redirect(url_for("agents.dossier", reference=canonical), code=303)
 
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from pipeline.documents.dossier_package import dossier_package, package_name
 from pipeline.domain.attachments import KIND_LABELS
+from pipeline.domain.clock import paris_today
+from pipeline.domain.demarches import Demarche
 from pipeline.domain.lifecycle import (
     ACTION_LABELS,
     AGENT_ACTIONS,
@@ -22,6 +24,7 @@ from pipeline.domain.lifecycle import (
 )
 from pipeline.domain.references import normalize_reference
 from pipeline.ops.search import decision_due
+from pipeline.ops.triage import signals_for, unread_entries
 from pipeline.store.dossiers import demarche_of
 from pipeline.store.model import (
     Attachment,
@@ -30,6 +33,7 @@ from pipeline.store.model import (
     DossierDocument,
     HistoryEntry,
     Mail,
+    RegisterEntry,
 )
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx
 from web_minimal.agents.fields import sections
@@ -45,6 +49,8 @@ CHOICE_LABELS = {
     Action.REFUSER.value: "Demande refusée — Dossier clos",
     Action.CLORE.value: "Dossier clos",
 }
+#: « accepter » for a démarche whose accepted requests go into the REU before closing.
+ACCEPT_THEN_REGISTER = "Demande acceptée — à saisir ensuite au REU"
 ACTION_ORDER = (Action.RECU, Action.COMPLETER, Action.ACCEPTER, Action.REFUSER, Action.CLORE)
 #: Actions that end the dossier: they ask for a confirmation first.
 CLOSING = frozenset({Action.ACCEPTER, Action.REFUSER, Action.CLORE})
@@ -88,11 +94,12 @@ def dossier_id_of(session: Session, reference: str) -> str:
 def legal_actions(dossier: Dossier) -> list[Action]:
     """The agent actions the lifecycle allows now (a motive taken as given)."""
     allowed = []
+    demarche = demarche_of(dossier)
     for action in ACTION_ORDER:
         try:
             decide(dossier.status_enum, dossier.stage_enum, dossier.outcome_enum, action,
-                   demarche_issues_attestation=demarche_of(dossier).issues_attestation,
-                   comment="motif")
+                   demarche_issues_attestation=demarche.issues_attestation,
+                   demarche_enters_register=demarche.enters_register, comment="motif")
         except IllegalTransition:
             continue
         allowed.append(action)
@@ -107,11 +114,14 @@ def dossier(reference: str) -> str:
 
 
 def render_dossier(reference: str, *, chosen: str = "", comment: str = "",
-                   errors: dict[str, str] | None = None) -> str:
+                   errors: dict[str, str] | None = None, reu_errors: dict[str, str] | None = None,
+                   reu_typed: dict[str, str] | None = None) -> str:
     with ctx().db.transaction() as session:
         found = find_dossier(session, reference, full=True)
         return render_template("agents/dossier.html", **_page_facts(session, found),
-                               chosen=chosen, comment=comment, errors=errors or {})
+                               **_work_facts(session, found), chosen=chosen, comment=comment,
+                               errors=errors or {}, reu_errors=reu_errors or {},
+                               reu_typed=reu_typed or {})
 
 
 def _page_facts(session: Session, dossier: Dossier) -> dict[str, Any]:
@@ -119,7 +129,7 @@ def _page_facts(session: Session, dossier: Dossier) -> dict[str, Any]:
     history = list(dossier.history)
     actions = legal_actions(dossier)
     choices = [("message", CHOICE_LABELS["message"])] if dossier.status != Status.PURGED else []
-    choices += [(action.value, CHOICE_LABELS[action.value]) for action in actions]
+    choices += [(action.value, _choice_label(action, demarche)) for action in actions]
     return {
         "dossier": dossier,
         "demarche": demarche,
@@ -143,6 +153,25 @@ def _page_facts(session: Session, dossier: Dossier) -> dict[str, Any]:
         "deposit_label": deposit_label(dossier),
         "max_deposit_kb": ctx().settings.max_deposit_bytes // 1024,
         "action_labels": {a.value: label for a, label in ACTION_LABELS.items()},
+    }
+
+
+def _choice_label(action: Action, demarche: Demarche) -> str:
+    if action is Action.ACCEPTER and demarche.enters_register:
+        return ACCEPT_THEN_REGISTER
+    return CHOICE_LABELS[action.value]
+
+
+def _work_facts(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """What the agents' work adds to the page: signals, unread messages, the REU step."""
+    context = ctx()
+    today = paris_today(context.clock)
+    return {
+        "signal": signals_for(session, dossier.commune_id, [dossier.reference], today,
+                              context.clock.now()).get(dossier.reference),
+        "unread": unread_entries(session, dossier),
+        "reu_entry": session.get(RegisterEntry, dossier.id),
+        "today": today,
     }
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from pipeline.domain.clock import PARIS, paris_time
 from pipeline.domain.demarches.ile import LATE_REASONS
 
 SECTIONS = {
@@ -122,6 +124,8 @@ def _lines(key: str, value: Any) -> list[str]:
         return [f"{LABELS.get(k, k)} : {', '.join(lines)}"
                 for k, v in value.items() if (lines := _lines(k, v))]
     text = str(value).strip()
+    if key == "DateSoumission":
+        text = _instant(text)
     label = CODES.get(key, {}).get(text.upper())
     return [f"{label} ({text})" if label else text] if text else []
 
@@ -151,3 +155,12 @@ def _contact(item: Any) -> str:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _instant(text: str) -> str:
+    """An ISO instant of the national data as every page writes one; other text as it is."""
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return paris_time(found if found.tzinfo else found.replace(tzinfo=PARIS))

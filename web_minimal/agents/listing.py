@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import render_template, request, url_for
 
 from pipeline.domain.clock import paris_today
 from pipeline.ops.search import DossierQuery, Scope, SortKey, search_dossiers
+from pipeline.ops.triage import signals_for
 from web_minimal.agents.blueprint import AGENT_ROLES, bp, commune_id, ctx
+from web_minimal.agents.dates import typed_day
 from web_minimal.auth import roles_required
 
+#: Each list: its dossiers, its default order, newest first or not.
+VIEWS: dict[str, tuple[Scope, SortKey, bool]] = {
+    "a_traiter": (Scope.TO_PROCESS, SortKey.DEMARCHE, False),
+    "archives": (Scope.ARCHIVES, SortKey.DATE, True),
+    "rechercher": (Scope.ALL, SortKey.DATE, True),
+}
 SCOPE_LABELS = {Scope.ALL: "Tous les dossiers", Scope.TO_PROCESS: "Télédossiers à traiter",
                 Scope.ARCHIVES: "Dossiers clos (archives)"}
 
@@ -20,31 +27,34 @@ SCOPE_LABELS = {Scope.ALL: "Tous les dossiers", Scope.TO_PROCESS: "Télédossier
 @roles_required(*AGENT_ROLES)
 def index() -> str:
     """« Télédossiers à traiter » : open dossiers, grouped by démarche, overdue ILE first."""
-    return _render("a_traiter", Scope.TO_PROCESS, SortKey.DEMARCHE, searching=False)
+    return _render("a_traiter", searching=False)
 
 
 @bp.get("/archives")
 @roles_required(*AGENT_ROLES)
 def archives() -> str:
     """Closed dossiers, newest first, searchable like the others: nothing is lost."""
-    return _render("archives", Scope.ARCHIVES, SortKey.DATE, searching=True,
-                   descending_default=True)
+    return _render("archives", searching=True)
 
 
 @bp.get("/rechercher")
 @roles_required(*AGENT_ROLES)
 def search() -> str:
     """« Rechercher » by number, name, e-mail and filing dates, open and closed alike."""
-    scope = _choice(Scope, request.args.get("dans", ""), Scope.ALL)
-    return _render("rechercher", scope, SortKey.DATE, searching=True, descending_default=True)
+    return _render("rechercher", searching=True)
 
 
-def _render(view: str, scope: Scope, default_sort: SortKey, *, searching: bool,
-            descending_default: bool = False) -> str:
-    args = request.args
+def list_query(view: str, args: Any) -> tuple[DossierQuery, dict[str, str], dict[str, str]]:
+    """What a list shows for these parameters: its query, the dates refused, the filters kept.
+
+    The list's pages and its export (« Exporter ») read the same parameters the same way.
+    """
+    scope, default_sort, descending_default = VIEWS[view]
+    if view == "rechercher":
+        scope = _choice(Scope, args.get("dans", ""), Scope.ALL)
     errors: dict[str, str] = {}
-    since = _day(args.get("du", ""), "du", errors)
-    until = _day(args.get("au", ""), "au", errors)
+    since = typed_day(args.get("du", ""), "du", errors)
+    until = typed_day(args.get("au", ""), "au", errors)
     if since and until and since > until:
         errors["au"] = "La date de fin précède la date de début."
     sort = _choice(SortKey, args.get("tri", ""), default_sort)
@@ -56,13 +66,25 @@ def _render(view: str, scope: Scope, default_sort: SortKey, *, searching: bool,
         name=args.get("nom", "")[:200], email=args.get("courriel", "")[:320],
         since=None if errors else since, until=None if errors else until, sort=sort,
         descending=descending, page=_page(args.get("page", "")))
-    with ctx().db.transaction() as session:
-        found = search_dossiers(session, query, paris_today(ctx().clock))
     kept = {key: args.get(key, "") for key in ("numero", "nom", "courriel", "du", "au", "dans")
             if args.get(key)}
+    return query, errors, kept
+
+
+def _render(view: str, *, searching: bool) -> str:
+    args = request.args
+    query, errors, kept = list_query(view, args)
+    sort, descending = query.sort, query.descending
+    context = ctx()
+    with context.db.transaction() as session:
+        found = search_dossiers(session, query, paris_today(context.clock))
+        signals = signals_for(session, query.commune_id, [row.reference for row in found.rows],
+                              paris_today(context.clock), context.clock.now())
     return render_template(
         "agents/list.html", view=view, found=found, query=query, errors=errors,
-        searching=searching, form=kept, scope_labels=SCOPE_LABELS,
+        searching=searching, form=kept, scope_labels=SCOPE_LABELS, signals=signals,
+        export_link=lambda fmt: url_for("agents.export_file", kind="liste", format=fmt,
+                                        vue=view, **{"tri": sort.value, **kept}),
         link=lambda **changes: _link(view, {"tri": sort.value,
                                             "ordre": "decroissant" if descending
                                             else "croissant", **kept}, changes),
@@ -88,17 +110,3 @@ def _choice(kind: Any, value: str, default: Any) -> Any:
 def _page(value: str) -> int:
     return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
 
-
-def _day(value: str, field: str, errors: dict[str, str]) -> date | None:
-    """A date typed in a date field (yyyy-mm-dd) or by hand (dd/mm/yyyy)."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if "/" in value:
-            day, month, year = (int(part) for part in value.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = "Date invalide : écrivez-la jj/mm/aaaa."
-        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing the views registers their routes on the blueprint.
-from web_minimal.ops import metrics, views
+from web_minimal.ops import metrics, trends, views
 from web_minimal.ops.blueprint import bp
 
-__all__ = ["bp", "metrics", "views"]
+__all__ = ["bp", "metrics", "trends", "views"]

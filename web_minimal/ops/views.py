@@ -12,11 +12,12 @@ from werkzeug.routing import BuildError
 
 from pipeline.context import PipelineContext
 from pipeline.domain.lifecycle import STATUS_LABELS, Stage, Status
-from pipeline.domain.queues import INBOUND_QUEUE, MAIL_QUEUE
+from pipeline.domain.queues import INBOUND_QUEUE, MAIL_QUEUE, WEBHOOK_QUEUE
 from pipeline.mail.replies.log import inbound_log, undelivered_mails
 from pipeline.ops.broker import BrokerFigures, QueueFigures, broker_figures
 from pipeline.ops.failed_work import list_failed, replay
 from pipeline.ops.status import StatusReport, gather_status
+from pipeline.ops.webhook_calls import webhook_overview
 from pipeline.store.model import Dossier, FailedWork, Mail
 from web_minimal.auth import current_user, roles_required
 from web_minimal.ops.blueprint import bp
@@ -45,6 +46,7 @@ QUEUE_LABELS = {
     Stage.CLOSURE.value: "Clôture",
     MAIL_QUEUE: "Envoi des courriels",
     INBOUND_QUEUE: "Courriels reçus",
+    WEBHOOK_QUEUE: "Appels des partenaires (webhooks)",
 }
 
 
@@ -91,6 +93,7 @@ def overview() -> str:
         failed_total=len(failed),
         undelivered=_undelivered(context, failed),
         inbound=[_inbound_row(entry) for entry in inbound_log(context, limit=SHOWN)],
+        webhooks=webhook_overview(context),
     )
 
 

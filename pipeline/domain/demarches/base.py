@@ -92,6 +92,8 @@ class Demarche(Protocol):
     title: str  # shown to agents ("Intitulé")
     attachment_kinds: frozenset[str]
     issues_attestation: bool
+    #: An accepted request is still to be entered in a national register (ILE: the REU).
+    enters_register: bool
 
     def normalize(self, data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
         """Return the canonical form of submitted data; raise InvalidDossier when unusable.

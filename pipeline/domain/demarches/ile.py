@@ -122,6 +122,7 @@ class InscriptionListesElectorales(common.PersonDemarche):
         {"justificatif_identite", "justificatif_domicile", "declaration_ue"}
     )
     issues_attestation = False
+    enters_register = True
     data_layout = LAYOUT
 
     def normalize_own_parts(self, out: dict[str, Any], errors: list[FieldError]) -> None:

@@ -45,6 +45,7 @@ class RecensementCitoyen(common.PersonDemarche):
         {"justificatif_identite", "livret_famille", "justificatif_domicile", "carte_invalidite"}
     )
     issues_attestation = True
+    enters_register = False
     data_layout = LAYOUT
 
     def validate(

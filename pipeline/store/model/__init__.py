@@ -22,6 +22,9 @@ from pipeline.store.model.documents import (
 from pipeline.store.model.dossiers import Attachment, Blob, Dossier, HistoryEntry
 from pipeline.store.model.mail import InboundMail, Mail, ReplyToken
 from pipeline.store.model.ops import FailedWork, InstallationSetting, OutboxMessage
+from pipeline.store.model.partners import Webhook, WebhookDelivery
+from pipeline.store.model.trends import QueueSample
+from pipeline.store.model.work import DossierRead, RegisterEntry
 
 __all__ = [
     "ApiToken",
@@ -36,6 +39,7 @@ __all__ = [
     "CommuneSigning",
     "Dossier",
     "DossierDocument",
+    "DossierRead",
     "EmailLink",
     "FailedWork",
     "HistoryEntry",
@@ -44,9 +48,13 @@ __all__ = [
     "LoginAttempt",
     "Mail",
     "OutboxMessage",
+    "QueueSample",
+    "RegisterEntry",
     "ReplyToken",
     "UTCDateTime",
     "User",
     "VerificationCheck",
+    "Webhook",
+    "WebhookDelivery",
     "new_id",
 ]

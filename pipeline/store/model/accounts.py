@@ -50,6 +50,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Agents who asked to receive each dossier's notification themselves.
     wants_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The hour (Paris, 0–23) of the agent's daily digest, instead of a mail per dossier; None:
+    #: no digest.
+    digest_hour: Mapped[int | None] = mapped_column(Integer)
     #: Sessions carry the version they were opened under; logout, a password change or reset,
     #: disabling the account and "end its sessions" raise it, so older cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

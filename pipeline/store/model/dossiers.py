@@ -54,6 +54,8 @@ class Dossier(Base):
         UniqueConstraint("commune_id", "national_number"),
         Index("ix_dossiers_commune_status", "commune_id", "status"),
         Index("ix_dossiers_stage", "stage", "stage_since"),
+        # Exports walk a commune's dossiers in filing order, a chunk at a time.
+        Index("ix_dossiers_commune_submitted", "commune_id", "submitted_at", "id"),
     )
 
     id: Mapped[UuidKey]
@@ -125,6 +127,7 @@ class Dossier(Base):
         channel: str,
         comment: str = "",
         issues_attestation: bool = False,
+        enters_register: bool = False,
     ) -> HistoryEntry:
         """Apply an action after the lifecycle allows it; raise IllegalTransition otherwise."""
         decision: Decision = decide(
@@ -133,6 +136,7 @@ class Dossier(Base):
             self.outcome_enum,
             action,
             demarche_issues_attestation=issues_attestation,
+            demarche_enters_register=enters_register,
             comment=comment,
         )
         entry = self._record(at=at, actor=actor, channel=channel, action=action,
@@ -159,6 +163,8 @@ class Dossier(Base):
         entry = HistoryEntry(id=new_id(), seq=self.history_count, at=at, actor=actor,
                              channel=channel, action=action.value, from_status=from_status,
                              to_status=to_status.value, comment=comment)
+        # Partners' webhooks hear of every step (``Database.on_changes``, at the commit).
+        self.pending_changes = (*self.pending_changes, entry)
         session = object_session(self)
         if session is None:
             entry.dossier_id = self.id
@@ -197,6 +203,8 @@ class Dossier(Base):
 
     #: Set by ``_set_stage`` (a Stage or None); turned into an outbox message before flush.
     pending_stage_message = None
+    #: The steps recorded in this transaction, for ``Database.on_changes``.
+    pending_changes = ()
 
 
 class HistoryEntry(Base):

@@ -124,6 +124,7 @@ STAFF_ROLES = ("agentA", "agentB", "adminA", "operator")
 #: - operator: operators; agents and admins 403.
 #: - api: a bearer token of any commune; every web role (session cookie or not) 401 JSON.
 #: - api_dossier: as api, about commune A's dossier: the token of commune B gets 404.
+#: - api_token: as api, about token A's own webhook: the token of commune B gets 404.
 KINDS: dict[str, dict[str, str | int]] = {
     "public": {},
     "dev_mail": {},
@@ -135,6 +136,7 @@ KINDS: dict[str, dict[str, str | int]] = {
     "operator": {"operator": ALLOWED, "agentA": 403, "agentB": 403, "adminA": 403},
     "api": {"tokenA": ALLOWED, "tokenB": ALLOWED},
     "api_dossier": {"tokenA": ALLOWED, "tokenB": 404},
+    "api_token": {"tokenA": ALLOWED, "tokenB": 404},
 }
 
 #: Every endpoint of the application: its kind and the methods it answers (HEAD/OPTIONS aside).
@@ -186,6 +188,15 @@ POLICY: dict[str, tuple[str, str]] = {
     "agents.deposit": ("staff_dossier", "GET"),
     "agents.deposit_post": ("staff_dossier", "POST"),
     "agents.change_state": ("staff_dossier", "POST"),
+    "agents.mark_messages_read": ("staff_dossier", "POST"),
+    "agents.reu": ("staff", "GET"),
+    "agents.reu_post": ("staff", "POST"),
+    "agents.reu_csv": ("staff", "GET"),
+    "agents.exports": ("staff", "GET"),
+    "agents.export_file": ("staff", "GET"),
+    "agents.preferences": ("staff", "GET"),
+    "agents.preferences_post": ("staff", "POST"),
+    "agents.statistics": ("admin", "GET"),
     "agents.admin": ("admin", "GET"),
     "agents.create_account": ("admin", "POST"),
     "agents.disable_account": ("admin", "POST"),
@@ -202,6 +213,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "agents.signing_generate": ("admin", "POST"),
     # Operators.
     "ops.overview": ("operator", "GET"),
+    "ops.trends": ("operator", "GET"),
     "ops.replay_one": ("operator", "POST"),
     "ops.replay_all": ("operator", "POST"),
     "ops.metrics": ("public", "GET"),  # aggregate only; restrictable by TELEDOSSIER_METRICS_ALLOW
@@ -215,6 +227,11 @@ POLICY: dict[str, tuple[str, str]] = {
     "documents_api.list_documents": ("api_dossier", "GET"),
     "documents_api.get_document": ("api_dossier", "GET"),
     "documents_api.get_package": ("api_dossier", "GET"),
+    # A partner's list of the commune's dossiers, and the webhooks of its own token.
+    "partners_api.list_dossiers_view": ("api", "GET"),
+    "partners_api.webhooks": ("api", "GET"),
+    "partners_api.add_webhook": ("api", "POST"),
+    "partners_api.delete_webhook": ("api_token", "DELETE"),
     # The attestation's QR code opens this page: public, and says nothing without a valid code.
     "verify.explain": ("public", "GET"),
     "verify.verify": ("public", "GET"),
@@ -250,6 +267,9 @@ ATTACKS: dict[str, dict[str, Any]] = {
                                  "confirmation": "un mot de passe volé"},
     "agents.deposit_post": {"fichier": ("file", "intrus.pdf")},
     "agents.change_state": {"action": "recu", "commentaire": "Pris en main par un intrus"},
+    "agents.mark_messages_read": {},
+    "agents.reu_post": {"dossiers": "REFERENCE", "date": "12/03/2026"},
+    "agents.preferences_post": {"choix": "recapitulatif", "heure": "7"},
     "agents.create_account": {"email": "intrus@nice.example"},
     "agents.disable_account": {"confirme": "oui"},
     "agents.end_account_sessions": {"confirme": "oui"},
@@ -264,6 +284,7 @@ ATTACKS: dict[str, dict[str, Any]] = {
     "dev_mail.reply": {"from": CITIZEN_1, "body": "Réponse d'un intrus"},
     "api.submit": {"json": "dossier"},
     "api.act": {"json": {"action": "recu", "comment": "Pris en main par un intrus"}},
+    "partners_api.add_webhook": {"json": {"url": "https://intrus.example/crochet"}},
 }
 
 #: Harmless bodies for the roles the policy allows, with the status that shows the view was
@@ -286,6 +307,8 @@ PROBES: dict[str, tuple[dict[str, Any], int]] = {
     "agents.new_password_post": ({"password": "court", "confirmation": "court"}, 422),
     "agents.change_state": ({"action": "", "commentaire": ""}, 422),
     "agents.deposit_post": ({}, 422),
+    "agents.reu_post": ({"date": "12/03/2026"}, 422),  # no dossier ticked
+    "agents.preferences_post": ({"choix": "recapitulatif", "heure": "99"}, 422),
     "agents.create_account": ({"email": ""}, 422),
     "agents.disable_account": ({}, 200),  # asks for a confirmation first
     "agents.end_account_sessions": ({}, 200),  # asks for a confirmation first
@@ -297,6 +320,7 @@ PROBES: dict[str, tuple[dict[str, Any], int]] = {
     "agents.signing_generate": ({}, 200),  # asks for a confirmation first
     "api.submit": ({"json": {}}, 400),
     "api.act": ({"json": {"action": "pas une action"}}, 400),
+    "partners_api.add_webhook": ({"json": {"url": "ftp://pas-une-adresse"}}, 400),
 }
 
 
@@ -317,7 +341,7 @@ def outcome(endpoint: str, role: str) -> str | int:
 
 
 def is_api(endpoint: str) -> bool:
-    return endpoint.startswith(("api.", "documents_api."))
+    return endpoint.startswith(("api.", "documents_api.", "partners_api."))
 
 
 # --- The world ----------------------------------------------------------------------------------
@@ -432,9 +456,11 @@ def build_world(runtime: Runtime) -> World:
                      IncomingAttachment("livret_famille", "livret.jpg", JPEG)]))
     run_outbox(ctx)
     # Another citizen's dossier in commune B (its agent's lists are not empty).
+    # Born on another day than citizen 1: the exports of commune B show this person's date.
+    data_b = rco_data(OTHER_FAMILY_NAME, "Paul", OTHER_PERSON)
+    data_b["Personne"]["DateNaissance"] = "14/02/2009"
     receipt_b = submit_dossier(ctx, commune_b, Submission(
-        demarche="RecensementCitoyen", channel="api",
-        data=rco_data(OTHER_FAMILY_NAME, "Paul", OTHER_PERSON),
+        demarche="RecensementCitoyen", channel="api", data=data_b,
         attachments=[IncomingAttachment("justificatif_identite", "cni.pdf", PDF),
                      IncomingAttachment("livret_famille", "livret.jpg", JPEG)]))
     run_outbox(ctx)
@@ -486,6 +512,12 @@ def build_world(runtime: Runtime) -> World:
         "email": OTHER_AGENT}).status_code == 200
     staff_reset = staff_link_in(mails(ctx, OTHER_AGENT, "password_reset")[-1]).rsplit("/", 1)[-1]
 
+    # Token A's webhook (a partner of commune A).
+    hooked = world.clients["tokenA"].post("/api/v1/webhooks",
+                                          json={"url": "https://portail.nice.example/crochet"})
+    assert hooked.status_code == 201, hooked.get_data(as_text=True)
+    webhook_a = hooked.get_json()["id"]
+
     with ctx.db.transaction() as db:
         dossier = db.get(Dossier, receipt.dossier_id)
         assert dossier is not None and dossier.status == "transmitted", dossier
@@ -508,6 +540,7 @@ def build_world(runtime: Runtime) -> World:
         "reference": world.reference, "slug": "recensement", "piece_id": piece,
         "deposit_id": deposit, "document_id": own, "user_id": users[AGENT],
         "token_id": token_a, "failed_id": failed_id, "mail_id": mail_id, "image": "tampon",
+        "kind": "liste", "webhook_id": webhook_a,
         ("citizens.confirm_address_form", "token"): verify_token,
         ("citizens.confirm_address", "token"): verify_token,
         ("citizens.reset_password_form", "token"): citizen_reset,

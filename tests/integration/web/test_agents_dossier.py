@@ -69,7 +69,7 @@ def test_dossier_page_shows_the_seed_labels_fields_report_pieces_and_history(des
     for words in ("Suivi de la démarche pour votre instruction", "Numéro de télédossier",
                   "Identifiant de la démarche", "RecensementCitoyen", "Intitulé",
                   "Démarche d'inscription à la journée d'appel de préparation à la défense",
-                  "Adresse courriel de l'usager", CITIZEN, "12/03/2026 10:30:00",
+                  "Adresse courriel de l'usager", CITIZEN, "12/03/2026 10:30",
                   "Télécharger les éléments du dossier", "Nouvel état du dossier",
                   "Nouveau commentaire", "Envoyer", "État actuel du dossier",
                   "Dossier transmis au service traitant", "Dernier commentaire",
@@ -251,19 +251,37 @@ def test_refusing_without_comment_applies_the_prepared_motive_after_confirmation
     assert "25 ans" in desk.mails(CITIZEN, "closed")[0].body_text
 
 
-def test_accepting_an_ile_request_closes_it_after_confirmation(desk: Desk) -> None:
+def test_accepting_an_ile_request_leaves_it_to_enter_in_the_reu_then_closes_it(
+        desk: Desk) -> None:
+    # An accepted ILE closes once entered in the REU (issue 15), no longer at once.
     reference = desk.file("InscriptionListesElectorales", ile_data())
     desk.login()
     page = page_of(desk, reference)
     assert "Document — taille maximum : 1024 Ko" in page  # ILE: no attestation
 
     asked = send_state(desk, reference, "accepter")
-    assert "Confirmer : Demande acceptée — Dossier clos" in text_of(asked)
+    assert "Confirmer : Demande acceptée — à saisir ensuite au REU" in text_of(asked)
     send_state(desk, reference, "accepter", confirme="oui")
     run_outbox(desk.ctx)
 
+    assert (desk.dossier(reference).status, desk.dossier(reference).outcome,
+            desk.dossier(reference).stage) == ("transmitted", "accepted", None)
+    told = desk.mails(recipient="julie.bernard@example.org", purpose="status_change")
+    assert [m.subject for m in told] == [f"Votre dossier {reference} : Demande acceptée"]
+    assert "Marquer saisi au REU" in page_of(desk, reference)
+
+    marked = desk.post("/gestion/reu", {"dossiers": reference, "date": "12/03/2026",
+                                        "numero": "123456", "retour": "dossier"},
+                       form_page=f"/gestion/dossiers/{reference}")
+    run_outbox(desk.ctx)
+
+    assert marked.status_code == 303
     assert (desk.dossier(reference).status, desk.dossier(reference).outcome) == (
         "closed", "accepted")
+    [closing] = desk.mails(recipient="julie.bernard@example.org", purpose="closed")
+    assert "inscription enregistrée sur la liste électorale, dossier clos" in closing.subject
+    assert "saisie au répertoire électoral unique le 12/03/2026 (numéro d'électeur 123456)" \
+        in closing.body_text
 
 
 @contextmanager

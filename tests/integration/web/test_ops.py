@@ -41,7 +41,7 @@ AGENT = ("agent@demoville.test", "agent-mot-de-passe-1")
 PDF = ONE_PAGE
 QUEUE_LABELS = ["Réception", "Vérification", "Notification des agents", "Attestation",
                 "Dépôt dans l'espace confidentiel", "Clôture", "Envoi des courriels",
-                "Courriels reçus"]
+                "Courriels reçus", "Appels des partenaires (webhooks)"]
 #: A sample line of the Prometheus text format 0.0.4: name, optional labels, value.
 SAMPLE = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
                     r',?)*)\})? (NaN|[+-]Inf|[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)')
